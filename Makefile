@@ -1,0 +1,100 @@
+# percore: GNU make + pkg-config. `make help` lists the targets.
+MODE ?= release
+ifeq ($(MODE),release)
+BUILD ?= build
+MODE_CFLAGS := -O2 -g
+else ifeq ($(MODE),debug)
+BUILD ?= build-debug
+MODE_CFLAGS := -O0 -g
+else ifeq ($(MODE),asan)
+BUILD ?= build-asan
+MODE_CFLAGS := -O1 -g -fsanitize=address -fno-omit-frame-pointer
+MODE_LDFLAGS := -fsanitize=address
+else ifeq ($(MODE),ubsan)
+BUILD ?= build-ubsan
+MODE_CFLAGS := -O1 -g -fsanitize=undefined -fno-sanitize-recover=undefined
+MODE_LDFLAGS := -fsanitize=undefined
+else
+$(error MODE must be release, debug, asan or ubsan (got '$(MODE)'))
+endif
+
+CC ?= gcc
+PKGS := glib-2.0 libevent
+WARN := -Wall -Wextra -Werror -Wshadow -Wvla -Wframe-larger-than=16384 -Wmissing-prototypes \
+        -Wstrict-prototypes -Wno-unused-parameter
+CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(MODE_CFLAGS) -I. $(shell pkg-config --cflags $(PKGS)) $(EXTRA_CFLAGS)
+LDLIBS := $(shell pkg-config --libs $(PKGS)) -lrt
+LDFLAGS := $(MODE_LDFLAGS)
+
+LIB_SRCS := $(wildcard util/*.c shm/*.c)
+COORD_SRCS := $(wildcard coordinator/*.c) cmd/percore.c
+CPU_SRCS := $(wildcard core-proc/*.c)
+TEST_SRCS := $(wildcard tests/unit/test_*.c)
+BENCH_SRCS := $(wildcard bench/*.c)
+
+LIB := $(BUILD)/libpercore.a
+PROGS := $(BUILD)/percore $(BUILD)/percore-cpu
+TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+.PHONY: all deps test check run bench format clean help
+all: $(PROGS) $(TESTS) $(BENCHES)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(call obj,$(LIB_SRCS))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BUILD)/percore: $(call obj,$(COORD_SRCS)) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/percore-cpu: $(call obj,$(CPU_SRCS)) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench/%: $(call obj,bench/%.c) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	@sh mk/deps.sh
+
+# The test command of README.md and .ci/run.
+test: deps
+	$(MAKE) all
+	sh tests/run.sh $(BUILD)
+check: test
+
+# Boots the default machine. Until the CPU core lands there is no guest to run:
+# the machine starts its processes, says so, and idles until Ctrl-C.
+run: deps
+	$(MAKE) all
+	$(BUILD)/percore -M virt -cpu cortex-a15 -smp 4 -m 256 -nographic $(RUNARGS)
+
+bench: all
+	$(BUILD)/bench/ring
+
+format:
+	clang-format -i $(wildcard */*.c */*.h tests/unit/*.c)
+
+clean:
+	rm -rf build build-debug build-asan build-ubsan
+
+help:
+	@echo "make [MODE=release|debug|asan|ubsan]   build into build/ (or build-MODE/)"
+	@echo "make test     install missing packages, build, run the test suite"
+	@echo "make run      install missing packages, build, start the default machine"
+	@echo "make bench    run the benchmarks"
+	@echo "make deps     install missing Debian packages (mk/packages.txt)"
+	@echo "make format   clang-format the sources"
+	@echo "make clean"
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

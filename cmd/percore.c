@@ -1,0 +1,296 @@
+/* percore: the front end. qemu-system-arm's option spellings (one dash) are accepted
+ * as well as GOption's (two dashes); every bad option is one line naming it, exit 2. */
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "coordinator/coordinator.h"
+#include "util/util.h"
+
+#define EXIT_USAGE 2
+
+struct cli {
+    gchar *machine, *cpu, *smp, *mem, *kernel, *initrd, *append, *dtb, *serial;
+    gchar *debug, *logfile, *on_crash;
+    gboolean nographic, start_stopped, no_reboot, version;
+};
+
+/* Options that take a value, by long name (short ones: M m d D). */
+static const char *const cli_value_opts[] = {
+    "machine", "cpu", "smp", "kernel", "initrd", "append", "dtb", "serial", "on-core-crash", NULL,
+};
+static const char *const cli_flag_opts[] = {
+    "nographic", "no-reboot", "version", "help", "help-all", NULL,
+};
+
+static G_NORETURN void cli_fail(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+static G_NORETURN void cli_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("percore: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(EXIT_USAGE);
+}
+
+static bool cli_in(const char *const *list, const char *name, size_t len)
+{
+    for (; *list; list++)
+        if (strlen(*list) == len && strncmp(*list, name, len) == 0)
+            return true;
+    return false;
+}
+
+/* Rewrites qemu's "-smp" into GOption's "--smp", checking every option name on the
+ * way so an unknown or value-less option is reported in the user's own spelling. */
+static char **cli_normalise(int argc, char **argv)
+{
+    char **out = g_new0(char *, (size_t)argc + 1);
+    out[0] = g_strdup(argv[0]);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-' || a[1] == 0 || strcmp(a, "--") == 0) {
+            out[i] = g_strdup(a);
+            continue;
+        }
+        const char *name = a + (a[1] == '-' ? 2 : 1);
+        const char *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        bool is_short = len == 1 && strchr("MmdDSh", name[0]);
+        bool takes_value = cli_in(cli_value_opts, name, len) || (len == 1 && strchr("MmdD", *name));
+        if (!takes_value && !is_short && !cli_in(cli_flag_opts, name, len))
+            cli_fail("unknown option '%s' (try --help)", a);
+        if (takes_value && !eq && i + 1 >= argc)
+            cli_fail("option '%.*s' needs a value", (int)(name - a + (ptrdiff_t)len), a);
+        out[i] = is_short ? g_strdup(a) : g_strconcat("--", name, NULL);
+        if (takes_value && !eq) {
+            i++;
+            out[i] = g_strdup(argv[i]); /* the value, taken as it is */
+        }
+    }
+    return out;
+}
+
+static void cli_parse(int argc, char **argv, struct cli *c)
+{
+    GOptionEntry entries[] = {
+        { "machine", 'M', 0, G_OPTION_ARG_STRING, &c->machine, "machine type (virt)", "TYPE" },
+        { "cpu", 0, 0, G_OPTION_ARG_STRING, &c->cpu, "CPU model (cortex-a15)", "MODEL" },
+        { "smp", 0, 0, G_OPTION_ARG_STRING, &c->smp, "number of vCPUs, 1-8 (N or cpus=N)", "N" },
+        { "m", 'm', 0, G_OPTION_ARG_STRING, &c->mem, "RAM size (default 128M; k/M/G)", "SIZE" },
+        { "kernel", 0, 0, G_OPTION_ARG_FILENAME, &c->kernel, "kernel or bare-metal image", "FILE" },
+        { "initrd", 0, 0, G_OPTION_ARG_FILENAME, &c->initrd, "initial ram disk", "FILE" },
+        { "append", 0, 0, G_OPTION_ARG_STRING, &c->append, "kernel command line", "CMDLINE" },
+        { "dtb", 0, 0, G_OPTION_ARG_FILENAME, &c->dtb, "device tree blob to use", "FILE" },
+        { "nographic", 0, 0, G_OPTION_ARG_NONE, &c->nographic, "serial on the terminal", NULL },
+        { "serial", 0, 0, G_OPTION_ARG_STRING, &c->serial,
+          "serial backend: stdio, mon:stdio, none, unix:PATH", "DEV" },
+        { "S", 'S', 0, G_OPTION_ARG_NONE, &c->start_stopped, "do not start the CPU", NULL },
+        { "no-reboot", 0, 0, G_OPTION_ARG_NONE, &c->no_reboot, "exit instead of rebooting", NULL },
+        { "d", 'd', 0, G_OPTION_ARG_STRING, &c->debug, "log items ('-d help' lists them)", "LIST" },
+        { "D", 'D', 0, G_OPTION_ARG_FILENAME, &c->logfile, "log to FILE (FILE.cpuN per vCPU)",
+          "FILE" },
+        { "on-core-crash", 0, 0, G_OPTION_ARG_STRING, &c->on_crash,
+          "when a vCPU process dies: halt (default) or poweroff", "POLICY" },
+        { "version", 0, 0, G_OPTION_ARG_NONE, &c->version, "print the version and exit", NULL },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+    GOptionContext *ctx = g_option_context_new("- ARMv7-A full-system emulator, one process per vCPU");
+    g_option_context_set_summary(ctx, "Options take qemu-system-arm's spellings (-smp 4) or "
+                                      "GOption's (--smp=4).");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    char **nargv = cli_normalise(argc, argv);
+    int nargc = argc;
+    char **orig = g_memdup2(nargv, sizeof(char *) * ((size_t)argc + 1));
+    GError *err = NULL;
+    if (!g_option_context_parse(ctx, &nargc, &nargv, &err))
+        cli_fail("%s", err->message);
+    if (nargc > 1)
+        cli_fail("unexpected argument '%s' (disk images are not supported)", nargv[1]);
+    g_option_context_free(ctx);
+    g_strfreev(orig);
+    g_free(nargv);
+}
+
+static void cli_check_file(const char *opt, const char *path)
+{
+    if (!path)
+        return;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        cli_fail("%s: cannot read '%s': %s", opt, path, strerror(errno));
+    struct stat st;
+    bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    close(fd);
+    if (!regular)
+        cli_fail("%s: '%s' is not a regular file", opt, path);
+}
+
+static void cli_machine(const char *s)
+{
+    if (!s)
+        return;
+    if (strcmp(s, "help") == 0) {
+        printf("Supported machines are:\nvirt                 ARMv7-A virt board (Cortex-A15), "
+               "as qemu-system-arm's -M virt\n");
+        exit(0);
+    }
+    const char *comma = strchr(s, ',');
+    size_t len = comma ? (size_t)(comma - s) : strlen(s);
+    if (len != 4 || strncmp(s, "virt", 4) != 0)
+        cli_fail("-machine: unsupported machine type '%.*s' (only 'virt'; '-M help' lists)",
+                 (int)len, s);
+    if (comma)
+        cli_fail("-machine: property '%s' is not supported", comma + 1);
+}
+
+static void cli_cpu(const char *s)
+{
+    if (!s)
+        return;
+    if (strcmp(s, "help") == 0) {
+        printf("Available CPUs:\n  cortex-a15\n");
+        exit(0);
+    }
+    if (strcmp(s, "cortex-a15") != 0)
+        cli_fail("-cpu: unsupported CPU model '%s' (only cortex-a15)", s);
+}
+
+static unsigned cli_smp(const char *s)
+{
+    if (!s)
+        return 1;
+    const char *v = g_str_has_prefix(s, "cpus=") ? s + 5 : s;
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (!*v || *end || errno)
+        cli_fail("-smp: '%s' is not a vCPU count (N or cpus=N)", s);
+    if (n < 1 || n > VIRT_MAX_CPUS)
+        cli_fail("-smp: %ld vCPUs is out of range (1-%u)", n, VIRT_MAX_CPUS);
+    return (unsigned)n;
+}
+
+static uint64_t cli_mem(const char *s)
+{
+    uint64_t size;
+    if (!s)
+        return VIRT_RAM_DEFAULT;
+    const char *v = g_str_has_prefix(s, "size=") ? s + 5 : s;
+    if (!util_parse_size(v, 1ull << 20, &size))
+        cli_fail("-m: '%s' is not a size (e.g. 256, 256M, 1G)", s);
+    if (size == 0)
+        cli_fail("-m: RAM size must not be zero");
+    if (size > VIRT_RAM_MAX)
+        cli_fail("-m: %s of RAM does not fit the virt board's RAM window "
+                 "(at most 3G at 0x40000000 without LPAE)", v);
+    return (size + 4095) & ~4095ull; /* whole pages, as qemu-system-arm rounds up */
+}
+
+static void cli_serial(struct machine_config *cfg, const char *s)
+{
+    cfg->serial = cfg->nographic ? SERIAL_MON_STDIO : SERIAL_NONE;
+    if (!s)
+        return;
+    if (strcmp(s, "stdio") == 0)
+        cfg->serial = SERIAL_STDIO;
+    else if (strcmp(s, "mon:stdio") == 0)
+        cfg->serial = SERIAL_MON_STDIO;
+    else if (strcmp(s, "none") == 0)
+        cfg->serial = SERIAL_NONE;
+    else if (g_str_has_prefix(s, "unix:") && s[5]) {
+        cfg->serial = SERIAL_UNIX;
+        cfg->serial_path = s + 5;
+    } else
+        cli_fail("-serial: unsupported backend '%s' (stdio, mon:stdio, none or unix:PATH)", s);
+}
+
+static uint32_t cli_debug(const char *s)
+{
+    uint32_t mask = 0;
+    char *bad = NULL;
+    if (!s)
+        return 0;
+    if (strcmp(s, "help") == 0) {
+        log_print_items(stdout);
+        exit(0);
+    }
+    if (!log_parse_items(s, &mask, &bad))
+        cli_fail("-d: unknown log item '%s' ('-d help' lists them)", bad);
+    return mask;
+}
+
+static enum crash_policy cli_on_crash(const char *s)
+{
+    if (!s || strcmp(s, "halt") == 0)
+        return CRASH_HALT;
+    if (strcmp(s, "poweroff") == 0)
+        return CRASH_POWEROFF;
+    if (strcmp(s, "restart") == 0)
+        cli_fail("--on-core-crash: 'restart' is not implemented yet (halt or poweroff)");
+    cli_fail("--on-core-crash: unknown policy '%s' (halt or poweroff)", s);
+}
+
+static char *cli_cpu_binary(void)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0)
+        return g_strdup("percore-cpu");
+    self[n] = 0;
+    return g_build_filename(dirname(self), "percore-cpu", NULL);
+}
+
+int main(int argc, char **argv)
+{
+    struct cli c = { 0 };
+    struct machine_config cfg = { 0 };
+
+    log_init("percore", 0, NULL);
+    cli_parse(argc, argv, &c);
+    if (c.version) {
+        printf("percore version " PERCORE_VERSION "\n"
+               "ARMv7-A full-system emulator, one process per vCPU\n");
+        return 0;
+    }
+    cli_machine(c.machine);
+    cli_cpu(c.cpu);
+    cfg.ncpus = cli_smp(c.smp);
+    cfg.ram_size = cli_mem(c.mem);
+    cfg.log_items = cli_debug(c.debug);
+    cfg.on_crash = cli_on_crash(c.on_crash);
+    cfg.nographic = c.nographic;
+    cli_serial(&cfg, c.serial);
+    cli_check_file("-kernel", c.kernel);
+    cli_check_file("-initrd", c.initrd);
+    cli_check_file("-dtb", c.dtb);
+    if (!c.kernel && (c.initrd || c.append || c.dtb))
+        cli_fail("%s is only allowed with -kernel", c.initrd ? "-initrd" : c.append ? "-append" : "-dtb");
+    cfg.kernel = c.kernel;
+    cfg.initrd = c.initrd;
+    cfg.append = c.append;
+    cfg.dtb = c.dtb;
+    cfg.start_stopped = c.start_stopped;
+    cfg.no_reboot = c.no_reboot;
+    cfg.log_file = c.logfile;
+    if (c.logfile && log_init("percore", cfg.log_items, c.logfile) < 0)
+        cli_fail("-D: cannot open '%s': %s", c.logfile, strerror(errno));
+    log_init("percore", cfg.log_items, c.logfile);
+    if (c.kernel)
+        log_notice("-kernel '%s' is checked but not loaded: image loading comes with the "
+                   "CPU core", c.kernel);
+    char *cpu_binary = cli_cpu_binary();
+    cfg.cpu_binary = cpu_binary;
+    int status = coordinator_run(&cfg);
+    g_free(cpu_binary);
+    return status;
+}

@@ -1,0 +1,40 @@
+/* coordinator/: the door. Owns guest RAM, the control region, the vCPU processes
+ * and their supervision, and (later) devices, interrupts and the control socket. */
+#ifndef PERCORE_COORDINATOR_H
+#define PERCORE_COORDINATOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The virt board's RAM window (../shared/reference/virt-board.md). Without LPAE,
+ * RAM ends at the 4 GiB boundary, so at most 3 GiB fits. */
+#define VIRT_RAM_BASE 0x40000000ull
+#define VIRT_RAM_MAX (3ull << 30)
+#define VIRT_RAM_DEFAULT (128ull << 20)
+#define VIRT_MAX_CPUS 8u
+
+enum crash_policy {
+    CRASH_HALT,     /* the crashed vCPU stays down, the others run on */
+    CRASH_POWEROFF, /* the machine stops cleanly; percore exits non-zero */
+};
+
+enum serial_kind { SERIAL_STDIO, SERIAL_MON_STDIO, SERIAL_NONE, SERIAL_UNIX };
+
+struct machine_config {
+    unsigned ncpus;
+    uint64_t ram_size;
+    const char *kernel, *initrd, *append, *dtb;
+    enum serial_kind serial;
+    const char *serial_path; /* SERIAL_UNIX */
+    bool nographic, start_stopped, no_reboot;
+    enum crash_policy on_crash;
+    uint32_t log_items;
+    const char *log_file;
+    const char *cpu_binary; /* the core-proc executable */
+};
+
+/* Runs a machine until it stops. Returns percore's exit status: 0 after a clean
+ * stop, 1 after a poweroff on a vCPU crash or a host failure (reported once). */
+int coordinator_run(const struct machine_config *cfg);
+
+#endif

@@ -1,0 +1,161 @@
+/* The control region: one shared-memory object per machine that every process maps.
+ * It holds the header, the endpoint table (one entry per process: the vCPUs, then
+ * the coordinator), one block per vCPU (run state, exit-request word, architectural
+ * register file, counters) and the ring matrix (one SPSC ring per ordered pair of
+ * endpoints). The layout is fixed for CTRL_MAX_CPUS and pinned by assertions below;
+ * any change to it bumps CTRL_LAYOUT_VERSION. */
+#ifndef PERCORE_SHM_CTRL_H
+#define PERCORE_SHM_CTRL_H
+
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shm/ring.h"
+
+#define CTRL_MAGIC 0x45524f4352455000ull /* "\0PERCORE" little-endian */
+#define CTRL_LAYOUT_VERSION 1u
+#define CTRL_MAX_CPUS 8u
+/* Endpoints 0..CTRL_MAX_CPUS-1 are vCPUs; the coordinator is the last one. */
+#define CTRL_EP_COORD CTRL_MAX_CPUS
+#define CTRL_MAX_EPS (CTRL_MAX_CPUS + 1u)
+#define CTRL_RING_SLOTS 256u
+
+/* vCPU run states: X(enum suffix, name). */
+#define CPU_STATES(X)                                                           \
+    X(OFF, "off")                                                              \
+    X(RUNNING, "running")                                                      \
+    X(WFI, "wfi")                                                              \
+    X(STOPPED, "stopped")                                                      \
+    X(CRASHED, "crashed")
+
+enum cpu_run_state {
+#define CPU_STATE_ENUM(id, name) CPU_##id,
+    CPU_STATES(CPU_STATE_ENUM)
+#undef CPU_STATE_ENUM
+    CPU_STATE_COUNT
+};
+const char *cpu_state_name(unsigned state);
+
+/* Bits of a vCPU's exit-request word: why it must leave translated code at the
+ * next block boundary. Whoever sets a bit then notifies the vCPU's doorbell. */
+enum cpu_exit_request {
+    EXIT_REQ_MSG = 1u << 0,  /* messages are waiting on its rings */
+    EXIT_REQ_QUIT = 1u << 1, /* the machine is stopping: exit the process */
+};
+
+/* ARM banked-register sets (ARM ARM B1.3.2): USR/SYS share one. */
+enum arm_bank {
+    BANK_USR,
+    BANK_SVC,
+    BANK_ABT,
+    BANK_UND,
+    BANK_IRQ,
+    BANK_FIQ,
+    BANK_HYP,
+    BANK_MON,
+    BANK_COUNT
+};
+
+/* CP15 system registers (ARM ARM B4.1). Grows with the CPU core; the spare words
+ * keep the block size fixed while it does. */
+struct arm_cp15 {
+    uint32_t midr, mpidr;
+    uint32_t sctlr, actlr, cpacr;
+    uint32_t ttbr0_lo, ttbr0_hi, ttbr1_lo, ttbr1_hi, ttbcr, dacr;
+    uint32_t dfsr, ifsr, dfar, ifar;
+    uint32_t prrr, nmrr, vbar, contextidr;
+    uint32_t tpidrurw, tpidruro, tpidrprw;
+    uint32_t spare[42];
+};
+_Static_assert(sizeof(struct arm_cp15) == 256, "cp15 block size");
+
+/* The architectural register file, exact at every block boundary (invariant 2).
+ * r[] is the view of the current mode; the banked copies hold the other modes'. */
+struct arm_regs {
+    uint32_t r[16];
+    uint32_t cpsr;
+    uint32_t spsr; /* the current mode's SPSR (unused in USR/SYS) */
+    uint32_t banked_r13[BANK_COUNT];
+    uint32_t banked_r14[BANK_COUNT];
+    uint32_t banked_spsr[BANK_COUNT];
+    uint32_t usr_r8_12[5]; /* r8-r12 of every mode but FIQ, while in FIQ */
+    uint32_t fiq_r8_12[5]; /* FIQ's r8-r12, while not in FIQ */
+    uint32_t elr_hyp;
+    uint32_t spare[11];
+    struct arm_cp15 cp15;
+};
+_Static_assert(offsetof(struct arm_regs, cp15) == 256, "arm_regs layout");
+_Static_assert(sizeof(struct arm_regs) == 512, "arm_regs size");
+
+struct cpu_counters {
+    _Atomic uint64_t blocks;
+    _Atomic uint64_t insns;
+    _Atomic uint64_t msgs_in;
+    _Atomic uint64_t msgs_out;
+    _Atomic uint64_t wakeups; /* returns from a doorbell wait */
+    _Atomic uint64_t exits;   /* exit requests taken */
+    uint64_t spare[2];
+};
+_Static_assert(sizeof(struct cpu_counters) == 64, "counters size");
+
+struct ctrl_cpu {
+    alignas(64) _Atomic uint32_t run_state;
+    _Atomic uint32_t exit_request;
+    uint32_t index;
+    uint32_t spare0;
+    char pad0[48];
+    alignas(64) struct arm_regs regs;
+    struct cpu_counters counters;
+    char pad1[4096 - 64 - 512 - 64];
+};
+_Static_assert(sizeof(struct ctrl_cpu) == 4096, "vCPU block is one page");
+_Static_assert(offsetof(struct ctrl_cpu, regs) == 64, "vCPU block layout");
+
+/* One per process. sleeping is the doorbell protocol's flag (doorbell.h);
+ * alive is cleared by the coordinator when the process dies, so nobody waits on it. */
+struct ctrl_endpoint {
+    _Atomic int32_t pid;
+    _Atomic uint32_t alive;
+    _Atomic uint32_t sleeping;
+    uint32_t spare0;
+    _Atomic uint64_t doorbells; /* doorbell writes aimed at this endpoint */
+    char pad[40];
+};
+_Static_assert(sizeof(struct ctrl_endpoint) == 64, "endpoint size");
+
+struct ctrl_header {
+    uint64_t magic;
+    uint32_t version;
+    uint32_t ncpus;
+    uint64_t ram_base;
+    uint64_t ram_size;
+    uint64_t region_size;
+    int32_t coord_pid;
+    uint32_t ring_slots;
+    uint64_t ring_offset; /* of ring (0, 0); ring (s, d) at + (s * MAX_EPS + d) * stride */
+    uint64_t ring_stride;
+    char pad[4096 - 64];
+};
+_Static_assert(sizeof(struct ctrl_header) == 4096, "header is one page");
+
+struct ctrl {
+    struct ctrl_header hdr;
+    struct ctrl_endpoint ep[CTRL_MAX_EPS];
+    alignas(4096) struct ctrl_cpu cpu[CTRL_MAX_CPUS];
+    /* The ring matrix follows, page aligned. */
+};
+_Static_assert(offsetof(struct ctrl, ep) == 4096, "endpoint table offset");
+_Static_assert(offsetof(struct ctrl, cpu) == 8192, "vCPU blocks offset");
+
+/* Bytes of the whole control region (header, endpoints, vCPUs, rings). */
+size_t ctrl_region_size(void);
+/* Formats a fresh region of ctrl_region_size() bytes. */
+void ctrl_init(struct ctrl *c, uint32_t ncpus, uint64_t ram_base, uint64_t ram_size);
+/* Checks a mapped region (magic, version, sizes); 0 or -EPROTO with *why set. */
+int ctrl_check(const struct ctrl *c, size_t mapped, const char **why);
+/* The ring that carries messages from endpoint src to endpoint dst (src != dst). */
+struct ring *ctrl_ring(struct ctrl *c, unsigned src, unsigned dst);
+
+#endif

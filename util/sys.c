@@ -1,0 +1,67 @@
+/* Small host helpers: sizes, process identity, clocks. */
+#include "util/util.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+bool util_parse_size(const char *s, uint64_t default_unit, uint64_t *out)
+{
+    if (!s || !*s || *s == '-' || *s == '+')
+        return false;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s)
+        return false;
+    uint64_t unit = default_unit;
+    if (*end) {
+        switch (*end) {
+        case 'k': case 'K': unit = 1ull << 10; break;
+        case 'm': case 'M': unit = 1ull << 20; break;
+        case 'g': case 'G': unit = 1ull << 30; break;
+        case 't': case 'T': unit = 1ull << 40; break;
+        case 'b': case 'B': unit = 1; break;
+        default: return false;
+        }
+        if (end[1])
+            return false;
+    }
+    if (v > UINT64_MAX / unit)
+        return false;
+    *out = v * unit;
+    return true;
+}
+
+bool util_proc_starttime(pid_t pid, uint64_t *start)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    /* comm (field 2) may hold spaces and ')': fields resume after the last ')'. */
+    char *p = strrchr(buf, ')');
+    if (!p)
+        return false;
+    p++;
+    /* After ')' come fields 3..; starttime is field 22, the 20th from here. */
+    for (int field = 3; field < 22; field++) {
+        p = strchr(p + 1, ' ');
+        if (!p)
+            return false;
+    }
+    return sscanf(p, " %" SCNu64, start) == 1;
+}
+
+uint64_t util_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
