@@ -39,6 +39,9 @@ BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
+# Keep objects make sees as intermediate (bench/ and test objects).
+.SECONDARY:
+
 .PHONY: all deps test check run bench format clean help
 all: $(PROGS) $(TESTS) $(BENCHES)
 

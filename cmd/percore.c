@@ -240,6 +240,14 @@ static enum crash_policy cli_on_crash(const char *s)
     cli_fail("--on-core-crash: unknown policy '%s' (halt or poweroff)", s);
 }
 
+static void cli_free(struct cli *c)
+{
+    gchar *strs[] = { c->machine, c->cpu, c->smp, c->mem, c->kernel, c->initrd, c->append,
+                      c->dtb, c->serial, c->debug, c->logfile, c->on_crash };
+    for (unsigned i = 0; i < G_N_ELEMENTS(strs); i++)
+        g_free(strs[i]);
+}
+
 static char *cli_cpu_binary(void)
 {
     char self[PATH_MAX];
@@ -292,5 +300,6 @@ int main(int argc, char **argv)
     cfg.cpu_binary = cpu_binary;
     int status = coordinator_run(&cfg);
     g_free(cpu_binary);
+    cli_free(&c);
     return status;
 }

@@ -24,7 +24,10 @@ void doorbell_ring(struct ctrl_endpoint *ep, int fd)
 void doorbell_notify(struct ctrl_endpoint *ep, int fd)
 {
     atomic_thread_fence(memory_order_seq_cst);
-    if (atomic_load_explicit(&ep->sleeping, memory_order_relaxed))
+    /* Lowering the flag makes this the only write for this sleep: the senders that
+     * follow see a receiver that is already being woken, and save the syscall. */
+    if (atomic_load_explicit(&ep->sleeping, memory_order_relaxed) &&
+        atomic_exchange_explicit(&ep->sleeping, 0, memory_order_relaxed))
         doorbell_ring(ep, fd);
 }
 

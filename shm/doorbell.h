@@ -14,7 +14,8 @@
 int doorbell_create(void);
 /* Unconditionally rings: one eventfd write. */
 void doorbell_ring(struct ctrl_endpoint *ep, int fd);
-/* Rings only if the receiver sleeps (after a full fence): the sender's side. */
+/* Rings only if the receiver sleeps (after a full fence), lowering its flag so that
+ * one write wakes it however many senders follow: the sender's side. */
 void doorbell_notify(struct ctrl_endpoint *ep, int fd);
 /* Empties the eventfd counter. */
 void doorbell_clear(int fd);

@@ -49,9 +49,11 @@ int mbox_try_send(struct mbox *m, unsigned dst, struct msg_hdr *msg)
         return err;
     m->seq_out[dst]++;
     m->sent++;
-    if (dst < CTRL_MAX_CPUS)
-        atomic_fetch_or_explicit(&m->ctrl->cpu[dst].exit_request, EXIT_REQ_MSG,
-                                 memory_order_release);
+    /* A locked or only when the bit is not already up: a vCPU that has not yet
+     * taken its messages costs a busy sender no atomic read-modify-write. */
+    _Atomic uint32_t *req = &m->ctrl->cpu[dst < CTRL_MAX_CPUS ? dst : 0].exit_request;
+    if (dst < CTRL_MAX_CPUS && !(atomic_load_explicit(req, memory_order_relaxed) & EXIT_REQ_MSG))
+        atomic_fetch_or_explicit(req, EXIT_REQ_MSG, memory_order_release);
     doorbell_notify(&m->ctrl->ep[dst], m->fd[dst]);
     log_item(LOG_RING, "sent %s #%u to endpoint %u", msg_info(msg->type)->name, msg->seq, dst);
     return 0;
@@ -69,8 +71,10 @@ int mbox_send(struct mbox *m, unsigned dst, struct msg_hdr *msg)
         atomic_store_explicit(&r->producer_waiting, 1, memory_order_relaxed);
         atomic_thread_fence(memory_order_seq_cst);
         err = mbox_try_send(m, dst, msg);
-        if (err != -EAGAIN)
+        if (err != -EAGAIN) {
+            atomic_store_explicit(&r->producer_waiting, 0, memory_order_relaxed);
             return err;
+        }
         /* Bounded wait: the coordinator rings everybody when a process dies, the
          * timeout is a second line of defence against a missed death notice. */
         doorbell_wait(&m->ctrl->ep[m->self], m->fd[m->self], NULL, NULL, -1, 100);
@@ -118,17 +122,16 @@ unsigned mbox_drain(struct mbox *m, mbox_handler fn, void *arg, unsigned budget)
         unsigned got = 0;
         union msg_slot s;
         enum ring_status st = RING_OK;
-        while (done < budget && (st = ring_try_pop(r, &s)) == RING_OK) {
+        while (got < budget - done && (st = ring_try_pop(r, &s)) == RING_OK) {
             got++;
-            if (mbox_accept(m, src, &s)) {
-                done++;
+            if (mbox_accept(m, src, &s))
                 fn(arg, src, &s);
-            }
         }
         if (st == RING_CORRUPT)
             log_notice("ring %u->%u is corrupt: ignoring it from now on", src, m->self);
         if (got)
             mbox_release_producer(m, r, src);
+        done += got;
     }
     return done;
 }

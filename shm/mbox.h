@@ -25,14 +25,16 @@ struct mbox {
 typedef void (*mbox_handler)(void *arg, unsigned src, const union msg_slot *msg);
 
 void mbox_init(struct mbox *m, struct ctrl *c, unsigned self, const int fds[CTRL_MAX_EPS]);
-/* Number of endpoints in use in this machine's matrix, and whether index ep is one. */
+/* Whether endpoint ep exists in this machine (a vCPU below ncpus, or the coordinator). */
 bool mbox_ep_in_use(const struct mbox *m, unsigned ep);
 bool mbox_peer_alive(const struct mbox *m, unsigned ep);
 /* 0; -EAGAIN (full); -EPIPE (dst dead); -EINVAL (fails its size check); -EIO (ring corrupt). */
 int mbox_try_send(struct mbox *m, unsigned dst, struct msg_hdr *msg);
 /* As mbox_try_send, but waits while the ring is full. */
 int mbox_send(struct mbox *m, unsigned dst, struct msg_hdr *msg);
-/* Hands up to budget waiting messages (all inbound rings, round robin) to fn. */
+/* Takes up to budget waiting messages from the inbound rings and hands the valid
+ * ones to fn; returns how many it took (malformed ones included, so that a loop
+ * "while (mbox_drain(...))" empties the rings). */
 unsigned mbox_drain(struct mbox *m, mbox_handler fn, void *arg, unsigned budget);
 /* True when any inbound ring holds a message. */
 bool mbox_pending(struct mbox *m);

@@ -77,6 +77,7 @@ _Static_assert(sizeof(struct msg_hdr) == 16, "msg_hdr layout");
 union msg_slot {
     struct msg_hdr hdr;
     uint8_t bytes[MSG_SLOT_SIZE];
+    uint64_t align; /* messages hold 64-bit fields: a slot may be cast to any of them */
 };
 _Static_assert(sizeof(union msg_slot) == MSG_SLOT_SIZE, "slot size");
 
