@@ -384,9 +384,7 @@ static bool bench_echo(struct bench_end *e, bool spin, unsigned n)
         if (p.hdr.type != MSG_PING || p.token != i)
             return bench_fail(e, "round %u: expected ping %u, got %s %" PRIu64, i, i,
                               msg_info(p.hdr.type)->name, p.token);
-        msg_init(&r.hdr, MSG_PONG);
-        r.token = p.token;
-        r.sent_ns = p.sent_ns;
+        msg_pong_for(&r, &p);
         if (!bench_send(e, &r.hdr))
             return false;
     }

@@ -55,11 +55,8 @@ static void machine_on_msg(void *arg, unsigned src, const union msg_slot *s)
         break;
     }
     case MSG_PING: {
-        const struct msg_ping *p = (const void *)s;
         struct msg_pong r;
-        msg_init(&r.hdr, MSG_PONG);
-        r.token = p->token;
-        r.sent_ns = p->sent_ns;
+        msg_pong_for(&r, (const struct msg_ping *)s);
         machine_send(m, src, &r.hdr);
         break;
     }

@@ -13,11 +13,8 @@ static void core_on_msg(void *arg, unsigned src, const union msg_slot *s)
     atomic_fetch_add_explicit(&c->cpu->counters.msgs_in, 1, memory_order_relaxed);
     switch (s->hdr.type) {
     case MSG_PING: {
-        const struct msg_ping *p = (const void *)s;
         struct msg_pong r;
-        msg_init(&r.hdr, MSG_PONG);
-        r.token = p->token;
-        r.sent_ns = p->sent_ns;
+        msg_pong_for(&r, (const struct msg_ping *)s);
         if (mbox_send(&c->mbox, src, &r.hdr) == 0)
             atomic_fetch_add_explicit(&c->cpu->counters.msgs_out, 1, memory_order_relaxed);
         break;

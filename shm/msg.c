@@ -29,6 +29,13 @@ void msg_init(struct msg_hdr *hdr, enum msg_type type)
     hdr->size = msg_table[type].size;
 }
 
+void msg_pong_for(struct msg_pong *r, const struct msg_ping *p)
+{
+    msg_init(&r->hdr, MSG_PONG);
+    r->token = p->token;
+    r->sent_ns = p->sent_ns;
+}
+
 /* splitmix64: a cheap bijective mix, so every word differs from seq to seq. */
 static uint64_t msg_mix(uint64_t x)
 {

@@ -93,6 +93,8 @@ const struct msg_info *msg_info(unsigned type);
 bool msg_valid(const struct msg_hdr *hdr);
 /* Fills a header for a message of this type (size from the catalogue). */
 void msg_init(struct msg_hdr *hdr, enum msg_type type);
+/* The reply to a ping: same token and send time. */
+void msg_pong_for(struct msg_pong *r, const struct msg_ping *p);
 /* The stress payload: words from seq, checksum over them. */
 void msg_test_fill(struct msg_test *m, uint64_t seq);
 bool msg_test_check(const struct msg_test *m, uint64_t seq);
