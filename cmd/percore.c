@@ -83,23 +83,23 @@ static char **cli_normalise(int argc, char **argv)
 static void cli_parse(int argc, char **argv, struct cli *c)
 {
     GOptionEntry entries[] = {
-        { "machine", 'M', 0, G_OPTION_ARG_STRING, &c->machine, "machine type (virt)", "TYPE" },
-        { "cpu", 0, 0, G_OPTION_ARG_STRING, &c->cpu, "CPU model (cortex-a15)", "MODEL" },
-        { "smp", 0, 0, G_OPTION_ARG_STRING, &c->smp, "number of vCPUs, 1-8 (N or cpus=N)", "N" },
-        { "m", 'm', 0, G_OPTION_ARG_STRING, &c->mem, "RAM size (default 128M; k/M/G)", "SIZE" },
+        { "machine", 'M', 0, G_OPTION_ARG_FILENAME, &c->machine, "machine type (virt)", "TYPE" },
+        { "cpu", 0, 0, G_OPTION_ARG_FILENAME, &c->cpu, "CPU model (cortex-a15)", "MODEL" },
+        { "smp", 0, 0, G_OPTION_ARG_FILENAME, &c->smp, "number of vCPUs, 1-8 (N or cpus=N)", "N" },
+        { "m", 'm', 0, G_OPTION_ARG_FILENAME, &c->mem, "RAM size (default 128M; k/M/G)", "SIZE" },
         { "kernel", 0, 0, G_OPTION_ARG_FILENAME, &c->kernel, "kernel or bare-metal image", "FILE" },
         { "initrd", 0, 0, G_OPTION_ARG_FILENAME, &c->initrd, "initial ram disk", "FILE" },
-        { "append", 0, 0, G_OPTION_ARG_STRING, &c->append, "kernel command line", "CMDLINE" },
+        { "append", 0, 0, G_OPTION_ARG_FILENAME, &c->append, "kernel command line", "CMDLINE" },
         { "dtb", 0, 0, G_OPTION_ARG_FILENAME, &c->dtb, "device tree blob to use", "FILE" },
         { "nographic", 0, 0, G_OPTION_ARG_NONE, &c->nographic, "serial on the terminal", NULL },
-        { "serial", 0, 0, G_OPTION_ARG_STRING, &c->serial,
+        { "serial", 0, 0, G_OPTION_ARG_FILENAME, &c->serial,
           "serial backend: stdio, mon:stdio, none, unix:PATH", "DEV" },
         { "S", 'S', 0, G_OPTION_ARG_NONE, &c->start_stopped, "do not start the CPU", NULL },
         { "no-reboot", 0, 0, G_OPTION_ARG_NONE, &c->no_reboot, "exit instead of rebooting", NULL },
-        { "d", 'd', 0, G_OPTION_ARG_STRING, &c->debug, "log items ('-d help' lists them)", "LIST" },
+        { "d", 'd', 0, G_OPTION_ARG_FILENAME, &c->debug, "log items ('-d help' lists them)", "LIST" },
         { "D", 'D', 0, G_OPTION_ARG_FILENAME, &c->logfile, "log to FILE (FILE.cpuN per vCPU)",
           "FILE" },
-        { "on-core-crash", 0, 0, G_OPTION_ARG_STRING, &c->on_crash,
+        { "on-core-crash", 0, 0, G_OPTION_ARG_FILENAME, &c->on_crash,
           "when a vCPU process dies: halt (default) or poweroff", "POLICY" },
         { "version", 0, 0, G_OPTION_ARG_NONE, &c->version, "print the version and exit", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -144,6 +144,8 @@ static void cli_machine(const char *s)
                "as qemu-system-arm's -M virt\n");
         exit(0);
     }
+    if (g_str_has_prefix(s, "type="))
+        s += 5;
     const char *comma = strchr(s, ',');
     size_t len = comma ? (size_t)(comma - s) : strlen(s);
     if (len != 4 || strncmp(s, "virt", 4) != 0)
@@ -171,6 +173,8 @@ static unsigned cli_smp(const char *s)
         return 1;
     const char *v = g_str_has_prefix(s, "cpus=") ? s + 5 : s;
     char *end;
+    if (!g_ascii_isdigit(*v))
+        cli_fail("-smp: '%s' is not a vCPU count (N or cpus=N)", s);
     errno = 0;
     long n = strtol(v, &end, 10);
     if (!*v || *end || errno)

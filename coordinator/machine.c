@@ -10,6 +10,10 @@
 #include "util/util.h"
 
 #define STOP_GRACE_SECONDS 3
+#define COORD_BACKLOG_MAX 1024u
+/* Messages taken per doorbell callback: a vCPU that keeps sending cannot starve
+ * signals and process exits of the loop. */
+#define COORD_DRAIN_MAX 4096u
 
 static void machine_flush_backlog(struct machine *m)
 {
@@ -19,9 +23,15 @@ static void machine_flush_backlog(struct machine *m)
             struct msg_hdr *msg = g_queue_peek_head(q);
             int err = mbox_try_send(&m->mbox, dst, msg);
             if (err == -EAGAIN) {
-                /* Ask the consumer to ring us when it frees a slot. */
-                atomic_store(&ctrl_ring(m->ctrl, CTRL_EP_COORD, dst)->producer_waiting, 1);
-                break;
+                /* Ask the consumer to ring us when it frees a slot, then retry: it
+                 * either sees the flag after draining, or we see the free slot. */
+                struct ring *r = ctrl_ring(m->ctrl, CTRL_EP_COORD, dst);
+                atomic_store(&r->producer_waiting, 1);
+                atomic_thread_fence(memory_order_seq_cst);
+                err = mbox_try_send(&m->mbox, dst, msg);
+                if (err == -EAGAIN)
+                    break;
+                atomic_store(&r->producer_waiting, 0);
             }
             g_free(g_queue_pop_head(q));
         }
@@ -36,6 +46,12 @@ int machine_send(struct machine *m, unsigned dst, struct msg_hdr *msg)
         int err = mbox_try_send(&m->mbox, dst, msg);
         if (err != -EAGAIN)
             return err;
+    }
+    /* A receiver that never drains must not grow the coordinator without bound. */
+    if (g_queue_get_length(&m->backlog[dst]) >= COORD_BACKLOG_MAX) {
+        log_notice("endpoint %u does not take its messages (%u waiting): dropping %s", dst,
+                   COORD_BACKLOG_MAX, msg_info(msg->type)->name);
+        return -ENOBUFS;
     }
     g_queue_push_tail(&m->backlog[dst], g_memdup2(msg, msg->size));
     machine_flush_backlog(m);
@@ -70,12 +86,18 @@ static void machine_on_doorbell(evutil_socket_t fd, short what, void *arg)
 {
     struct machine *m = arg;
     struct ctrl_endpoint *self = &m->ctrl->ep[CTRL_EP_COORD];
+    unsigned taken = 0;
     doorbell_clear(fd);
     for (;;) {
         atomic_store(&self->sleeping, 0);
         machine_flush_backlog(m);
-        while (mbox_drain(&m->mbox, machine_on_msg, m, 256))
-            ;
+        unsigned n;
+        while (taken < COORD_DRAIN_MAX && (n = mbox_drain(&m->mbox, machine_on_msg, m, 256)))
+            taken += n;
+        if (taken >= COORD_DRAIN_MAX) {
+            doorbell_ring(self, fd); /* more later: let other events run first */
+            return;
+        }
         /* Back to the loop with the flag up: senders ring us from now on. */
         atomic_store(&self->sleeping, 1);
         atomic_thread_fence(memory_order_seq_cst);
@@ -235,6 +257,8 @@ int coordinator_run(const struct machine_config *cfg)
     for (unsigned i = 0; i < CTRL_MAX_CPUS; i++)
         m.cpu[i].pidfd = -1;
     prctl(PR_SET_NAME, "percore-coord");
+    /* A closed stdout or stderr (percore | head) is an EPIPE, not a death. */
+    signal(SIGPIPE, SIG_IGN);
     if (machine_start(&m) < 0) {
         machine_teardown(&m);
         return 1;

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/close_range.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -33,6 +34,13 @@ static void vcpu_child(struct machine *m, pid_t parent, char **argv, int errfd)
     sigset_t all;
     sigemptyset(&all);
     sigprocmask(SIG_SETMASK, &all, NULL);
+    /* The terminal's Ctrl-C, Ctrl-\ and hang-up reach the whole process group: they
+     * are the coordinator's to act on, not a vCPU's to die of. */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    /* Nothing but what the vCPU needs crosses the exec. */
+    close_range(3, ~0u, CLOSE_RANGE_CLOEXEC);
     int null = open("/dev/null", O_RDONLY);
     if (null >= 0) {
         dup2(null, 0);
@@ -114,7 +122,8 @@ int vcpu_spawn(struct machine *m, unsigned index)
     m->live++;
     atomic_store(&m->ctrl->ep[index].pid, pid);
     atomic_store_explicit(&m->ctrl->ep[index].alive, 1, memory_order_release);
-    v->ev_exit = event_new(m->base, v->pidfd, EV_READ, vcpu_exited, v);
+    /* Persistent: a traced child can make the pidfd readable before it is reapable. */
+    v->ev_exit = event_new(m->base, v->pidfd, EV_READ | EV_PERSIST, vcpu_exited, v);
     event_add(v->ev_exit, NULL);
     log_item(LOG_SUP, "vCPU %u: started process %d", index, (int)pid);
     return 0;
@@ -140,13 +149,15 @@ static void vcpu_report_crash(struct machine *m, struct vcpu_proc *v, const sigi
         if (m->cpu[i].running)
             snprintf(others + strlen(others), sizeof(others) - strlen(others), "%s%u",
                      others[0] ? "," : "", i);
-    const char *policy = m->cfg->on_crash == CRASH_POWEROFF ? "poweroff: stopping the machine"
-                         : others[0]                        ? "halt: vCPUs %s keep running"
-                                                            : "halt: no vCPU is left running";
-    char policy_text[128];
-    snprintf(policy_text, sizeof(policy_text), policy, others);
+    char policy[128];
+    if (m->cfg->on_crash == CRASH_POWEROFF)
+        snprintf(policy, sizeof(policy), "poweroff: stopping the machine");
+    else if (others[0])
+        snprintf(policy, sizeof(policy), "halt: vCPUs %s keep running", others);
+    else
+        snprintf(policy, sizeof(policy), "halt: no vCPU is left running");
     log_notice("vCPU %u (pid %d) %s; last PC=0x%08x CPSR=0x%08x; on-core-crash=%s", v->index,
-               (int)v->pid, how, c->regs.r[15], c->regs.cpsr, policy_text);
+               (int)v->pid, how, c->regs.r[15], c->regs.cpsr, policy);
 }
 
 static void vcpu_exited(evutil_socket_t fd, short what, void *arg)
@@ -156,7 +167,7 @@ static void vcpu_exited(evutil_socket_t fd, short what, void *arg)
     siginfo_t si;
     memset(&si, 0, sizeof(si));
     if (waitid((idtype_t)P_PIDFD, (id_t)v->pidfd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
-        return; /* not reapable yet: the event fires again */
+        return; /* not reapable yet: the persistent event fires again */
     v->running = false;
     m->live--;
     event_free(v->ev_exit);

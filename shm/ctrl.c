@@ -35,7 +35,9 @@ size_t ctrl_region_size(void)
 struct ring *ctrl_ring(struct ctrl *c, unsigned src, unsigned dst)
 {
     assert(src < CTRL_MAX_EPS && dst < CTRL_MAX_EPS && src != dst);
-    size_t off = c->hdr.ring_offset + ((size_t)src * CTRL_MAX_EPS + dst) * c->hdr.ring_stride;
+    /* The geometry comes from this binary, never from the shared header: a process
+     * that scribbles on the header cannot send anybody's ring pointer astray. */
+    size_t off = ctrl_ring_offset() + ((size_t)src * CTRL_MAX_EPS + dst) * ctrl_ring_stride();
     return (struct ring *)((char *)c + off);
 }
 

@@ -20,7 +20,7 @@
 /* Endpoints 0..CTRL_MAX_CPUS-1 are vCPUs; the coordinator is the last one. */
 #define CTRL_EP_COORD CTRL_MAX_CPUS
 #define CTRL_MAX_EPS (CTRL_MAX_CPUS + 1u)
-#define CTRL_RING_SLOTS 256u
+#define CTRL_RING_SLOTS RING_MAX_SLOTS
 
 /* vCPU run states: X(enum suffix, name). */
 #define CPU_STATES(X)                                                           \

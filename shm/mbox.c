@@ -49,11 +49,13 @@ int mbox_try_send(struct mbox *m, unsigned dst, struct msg_hdr *msg)
         return err;
     m->seq_out[dst]++;
     m->sent++;
-    /* A locked or only when the bit is not already up: a vCPU that has not yet
-     * taken its messages costs a busy sender no atomic read-modify-write. */
-    _Atomic uint32_t *req = &m->ctrl->cpu[dst < CTRL_MAX_CPUS ? dst : 0].exit_request;
-    if (dst < CTRL_MAX_CPUS && !(atomic_load_explicit(req, memory_order_relaxed) & EXIT_REQ_MSG))
-        atomic_fetch_or_explicit(req, EXIT_REQ_MSG, memory_order_release);
+    /* Always a read-modify-write: it is ordered against the vCPU's exchange of the
+     * word, so either the vCPU sees the bit or its exchange synchronises with this
+     * release and its drain sees the message. A plain "already set?" load first
+     * would let both miss each other (store-buffer reordering). */
+    if (dst < CTRL_MAX_CPUS)
+        atomic_fetch_or_explicit(&m->ctrl->cpu[dst].exit_request, EXIT_REQ_MSG,
+                                 memory_order_release);
     doorbell_notify(&m->ctrl->ep[dst], m->fd[dst]);
     log_item(LOG_RING, "sent %s #%u to endpoint %u", msg_info(msg->type)->name, msg->seq, dst);
     return 0;

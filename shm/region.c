@@ -24,6 +24,16 @@ static int shm_region_map(struct shm_region *r, size_t size)
     return 0;
 }
 
+/* An open-file-description lock on the object: held (shared) by the creating
+ * coordinator's descriptor, which its vCPU processes inherit, for as long as any of
+ * them lives. A sweeper that can take the lock exclusively knows nobody uses the
+ * object, whatever pid namespace its owner ran in. */
+static int shm_lock(int fd, short type)
+{
+    struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
+    return fcntl(fd, F_OFD_SETLK, &fl) < 0 ? -errno : 0;
+}
+
 int shm_region_create(struct shm_region *r, const char *kind, size_t size)
 {
     uint64_t start = 0;
@@ -39,10 +49,10 @@ int shm_region_create(struct shm_region *r, const char *kind, size_t size)
         r->name[0] = 0;
         return err;
     }
-    int err = 0;
-    if (ftruncate(r->fd, (off_t)size) < 0)
+    int err = shm_lock(r->fd, F_RDLCK);
+    if (!err && ftruncate(r->fd, (off_t)size) < 0)
         err = -errno;
-    else
+    if (!err)
         err = shm_region_map(r, size);
     if (err) {
         shm_region_unlink(r);
@@ -119,10 +129,17 @@ unsigned shm_sweep_stale(const char *dir)
             continue;
         char name[300];
         snprintf(name, sizeof(name), "/%s", e->d_name);
-        if (shm_unlink(name) == 0) {
+        /* The owner pid looks dead from here; only an untaken lock proves it (the
+         * owner may live in another pid namespace). */
+        int fd = shm_open(name, O_RDWR | O_CLOEXEC, 0);
+        if (fd < 0)
+            continue;
+        bool unused = shm_lock(fd, F_WRLCK) == 0;
+        if (unused && shm_unlink(name) == 0) {
             removed++;
             log_item(LOG_SHM, "removed stale %s (owner pid %d is gone)", name, (int)pid);
         }
+        close(fd);
     }
     closedir(d);
     return removed;

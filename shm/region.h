@@ -32,8 +32,9 @@ void shm_region_unlink(struct shm_region *r);
 bool shm_name_owner(const char *name, pid_t *pid, uint64_t *start);
 /* True while the owner process named by (pid, start) is alive. */
 bool shm_owner_alive(pid_t pid, uint64_t start);
-/* Removes every percore object whose owner is dead; leaves live machines' alone.
- * Returns how many were removed. dir is normally "/dev/shm". */
+/* Removes every percore object whose owner is dead — its pid and start time name no
+ * live process here, and nobody holds the lock its creator took — and leaves live
+ * machines' alone. Returns how many were removed. dir is normally "/dev/shm". */
 unsigned shm_sweep_stale(const char *dir);
 
 #endif

@@ -15,6 +15,11 @@
 #include "shm/msg.h"
 
 #define RING_MAGIC 0x52494e47u /* "RING" */
+/* The largest ring. Each operation reads the shared slot count once and refuses one
+ * that is not a power of two up to this: rings in shared memory are allocated with
+ * this many slots, so a peer that scribbles on the count cannot make us index
+ * outside the ring. */
+#define RING_MAX_SLOTS 256u
 
 struct ring {
     /* Producer's line: its index and its last view of tail. */

@@ -62,7 +62,7 @@ int log_init(const char *tag, uint32_t items, const char *file)
         log_state.file = NULL;
     }
     if (file) {
-        log_state.file = fopen(file, "a");
+        log_state.file = fopen(file, "ae");
         if (!log_state.file)
             return -errno;
         setvbuf(log_state.file, NULL, _IOLBF, 0);

@@ -2,6 +2,7 @@
 #include "util/util.h"
 
 #include <errno.h>
+#include <glib.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,13 +10,22 @@
 
 bool util_parse_size(const char *s, uint64_t default_unit, uint64_t *out)
 {
-    if (!s || !*s || *s == '-' || *s == '+')
+    if (!s || !g_ascii_isdigit(*s))
         return false;
     errno = 0;
     char *end;
     unsigned long long v = strtoull(s, &end, 10);
     if (errno || end == s)
         return false;
+    /* A fraction ("1.5G") as qemu takes it: whole bytes, rounded down. */
+    double frac = 0;
+    if (*end == '.') {
+        char *fend;
+        frac = g_ascii_strtod(end, &fend);
+        if (fend == end + 1 || !g_ascii_isdigit(end[1]))
+            return false;
+        end = fend;
+    }
     uint64_t unit = default_unit;
     if (*end) {
         switch (*end) {
@@ -29,9 +39,9 @@ bool util_parse_size(const char *s, uint64_t default_unit, uint64_t *out)
         if (end[1])
             return false;
     }
-    if (v > UINT64_MAX / unit)
+    if (v > UINT64_MAX / unit || (frac > 0 && v + 1 > UINT64_MAX / unit))
         return false;
-    *out = v * unit;
+    *out = v * unit + (uint64_t)(frac * (double)unit);
     return true;
 }
 

@@ -35,6 +35,8 @@ bad -m 4G -- "-m: 4G of RAM does not fit the virt board's RAM window"
 bad -m 0 -- "-m: RAM size must not be zero"
 bad -m 12Q -- "-m: '12Q' is not a size"
 bad -m -1 -- "-m: '-1' is not a size"
+bad -m " -1" -- "-m: ' -1' is not a size"
+bad -smp " +2" -- "-smp: ' +2' is not a vCPU count"
 bad -M pc -- "-machine: unsupported machine type 'pc'"
 bad -machine virt,foo=bar -- "-machine: property 'foo=bar' is not supported"
 bad -cpu cortex-a9 -- "-cpu: unsupported CPU model 'cortex-a9'"
@@ -74,6 +76,14 @@ good "-M help lists virt" "^virt " -M help
 good "-cpu help lists cortex-a15" "cortex-a15" -cpu help
 
 # Good options start a machine (stopped at once with SIGTERM).
+start_machine "$TMP/utf8.log" -machine type=virt -m 1.5G -smp 2 -kernel "$TMP/kernel.bin" \
+    -append "console=ttyAMA0 café" -serial unix:"$TMP/sö"
+M=$MPID
+check "type=virt, -m 1.5G and non-ASCII values are accepted as qemu does" wait_until has_children $M 2
+kill -TERM $M
+reap $M
+check "and that machine stops with status 0 (got $STATUS)" [ "$STATUS" -eq 0 ]
+
 start_machine "$TMP/run.log" -M virt -cpu cortex-a15 -smp cpus=3 -m size=64M -S -no-reboot \
     -serial none -d sup -D "$TMP/trace.log" -kernel "$TMP/kernel.bin" -append "console=ttyAMA0" \
     --on-core-crash=poweroff

@@ -73,4 +73,25 @@ check "it stops with status 0 (got $STATUS)" [ "$STATUS" -eq 0 ]
 check "the hung vCPU is named in the log" grep -q "vCPU 1 (pid $hung) did not stop in time" "$TMP/hung.log"
 check "the hung vCPU process is gone" wait_until is_gone "$hung"
 check "no shared-memory object is left" no_shm_of $M
+# Ctrl-C on a terminal sends SIGINT to the whole process group: the vCPUs must not
+# die of it; the coordinator stops the machine cleanly.
+setsid "$PERCORE" -smp 4 -m 64 -d sup >"$TMP/pgrp.log" 2>&1 </dev/null &
+M=$!
+PIDS="$PIDS $M"
+wait_until has_children $M 4
+kill -INT -"$M"
+reap $M
+check "SIGINT to the process group stops the machine with status 0 (got $STATUS)" [ "$STATUS" -eq 0 ]
+check "and no vCPU is reported as crashed" sh -c "! grep -q 'killed by signal' '$TMP/pgrp.log'"
+check "every vCPU exited by itself (asked to), none died of the SIGINT" \
+    [ "$(grep -c 'vCPU [0-3]: process [0-9]* exited$' "$TMP/pgrp.log")" -eq 4 ]
+
+# A closed stderr (percore ... 2>&1 | head) is not a reason to die and leak objects.
+"$PERCORE" -smp 1 -m 16 -D "$TMP/pipe-marker.log" 2>&1 </dev/null | true &
+wait_until pgrep -f "pipe-marker.log" >/dev/null
+P=$(pgrep -f "^$PERCORE -smp 1 -m 16 -D $TMP/pipe-marker.log" | head -n 1)
+check "with its stderr closed the machine keeps running" wait_until has_children "$P" 1
+kill -TERM "$P"
+check "and still stops, leaving no object" wait_until is_gone "$P"
+check "no object of it is left" no_shm_of "$P"
 done_testing

@@ -84,20 +84,30 @@ static void test_sweep(void)
     if (dead == 0)
         _exit(0);
     waitpid(dead, NULL, 0);
-    char gone[96], reused[96], live[96];
+    char gone[96], reused[96], live[96], elsewhere[96];
     snprintf(gone, sizeof(gone), "/percore-%d-%" PRIu64 "-ram", (int)dead, my_start);
     /* Our own pid with another start time: a dead process whose pid we reuse. */
     snprintf(reused, sizeof(reused), "/percore-%d-%" PRIu64 "-ctrl", (int)getpid(), my_start + 1);
     snprintf(live, sizeof(live), "/percore-%d-%" PRIu64 "-ram", (int)getpid(), my_start);
+    /* A dead-looking owner whose lock is held: a machine in another pid namespace. */
+    snprintf(elsewhere, sizeof(elsewhere), "/percore-%d-%" PRIu64 "-ctrl", (int)dead, my_start);
     make_object(gone);
     make_object(reused);
     make_object(live);
+    make_object(elsewhere);
+    int held = shm_open(elsewhere, O_RDWR, 0);
+    struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
+    g_assert_cmpint(fcntl(held, F_OFD_SETLK, &fl), ==, 0);
     g_assert_true(shm_owner_alive(getpid(), my_start));
     g_assert_false(shm_owner_alive(dead, my_start));
     g_assert_cmpuint(shm_sweep_stale("/dev/shm"), >=, 2);
     g_assert_false(shm_exists(gone));
     g_assert_false(shm_exists(reused));
     g_assert_true(shm_exists(live));
+    g_assert_true(shm_exists(elsewhere));
+    close(held); /* the lock goes with the last descriptor: now it is stale */
+    shm_sweep_stale("/dev/shm");
+    g_assert_false(shm_exists(elsewhere));
     shm_unlink(live);
 }
 

@@ -17,6 +17,14 @@ static void test_sizes(void)
     g_assert_cmpuint(v, ==, 3ull << 30);
     g_assert_true(util_parse_size("512M", 1, &v));
     g_assert_cmpuint(v, ==, 512ull << 20);
+    g_assert_true(util_parse_size("1.5G", 1 << 20, &v));
+    g_assert_cmpuint(v, ==, 3ull << 29);
+    g_assert_true(util_parse_size("0.5", 1 << 20, &v));
+    g_assert_cmpuint(v, ==, 1ull << 19);
+    g_assert_false(util_parse_size("1.G", 1, &v));
+    g_assert_false(util_parse_size(".5G", 1, &v));
+    g_assert_false(util_parse_size(" 5", 1, &v));
+    g_assert_false(util_parse_size("+5", 1, &v));
     g_assert_false(util_parse_size("", 1, &v));
     g_assert_false(util_parse_size("-1", 1, &v));
     g_assert_false(util_parse_size("12Q", 1, &v));
