@@ -83,28 +83,29 @@ static char **cli_normalise(int argc, char **argv)
 static void cli_parse(int argc, char **argv, struct cli *c)
 {
     GOptionEntry entries[] = {
-        { "machine", 'M', 0, G_OPTION_ARG_FILENAME, &c->machine, "machine type (virt)", "TYPE" },
-        { "cpu", 0, 0, G_OPTION_ARG_FILENAME, &c->cpu, "CPU model (cortex-a15)", "MODEL" },
-        { "smp", 0, 0, G_OPTION_ARG_FILENAME, &c->smp, "number of vCPUs, 1-8 (N or cpus=N)", "N" },
-        { "m", 'm', 0, G_OPTION_ARG_FILENAME, &c->mem, "RAM size (default 128M; k/M/G)", "SIZE" },
-        { "kernel", 0, 0, G_OPTION_ARG_FILENAME, &c->kernel, "kernel or bare-metal image", "FILE" },
-        { "initrd", 0, 0, G_OPTION_ARG_FILENAME, &c->initrd, "initial ram disk", "FILE" },
-        { "append", 0, 0, G_OPTION_ARG_FILENAME, &c->append, "kernel command line", "CMDLINE" },
-        { "dtb", 0, 0, G_OPTION_ARG_FILENAME, &c->dtb, "device tree blob to use", "FILE" },
-        { "nographic", 0, 0, G_OPTION_ARG_NONE, &c->nographic, "serial on the terminal", NULL },
-        { "serial", 0, 0, G_OPTION_ARG_FILENAME, &c->serial,
-          "serial backend: stdio, mon:stdio, none, unix:PATH", "DEV" },
-        { "S", 'S', 0, G_OPTION_ARG_NONE, &c->start_stopped, "do not start the CPU", NULL },
-        { "no-reboot", 0, 0, G_OPTION_ARG_NONE, &c->no_reboot, "exit instead of rebooting", NULL },
-        { "d", 'd', 0, G_OPTION_ARG_FILENAME, &c->debug, "log items ('-d help' lists them)", "LIST" },
-        { "D", 'D', 0, G_OPTION_ARG_FILENAME, &c->logfile, "log to FILE (FILE.cpuN per vCPU)",
-          "FILE" },
-        { "on-core-crash", 0, 0, G_OPTION_ARG_FILENAME, &c->on_crash,
-          "when a vCPU process dies: halt (default) or poweroff", "POLICY" },
-        { "version", 0, 0, G_OPTION_ARG_NONE, &c->version, "print the version and exit", NULL },
-        { NULL, 0, 0, 0, NULL, NULL, NULL },
+        {"machine", 'M', 0, G_OPTION_ARG_FILENAME, &c->machine, "machine type (virt)", "TYPE"},
+        {"cpu", 0, 0, G_OPTION_ARG_FILENAME, &c->cpu, "CPU model (cortex-a15)", "MODEL"},
+        {"smp", 0, 0, G_OPTION_ARG_FILENAME, &c->smp, "number of vCPUs, 1-8 (N or cpus=N)", "N"},
+        {"m", 'm', 0, G_OPTION_ARG_FILENAME, &c->mem, "RAM size (default 128M; k/M/G)", "SIZE"},
+        {"kernel", 0, 0, G_OPTION_ARG_FILENAME, &c->kernel, "kernel or bare-metal image", "FILE"},
+        {"initrd", 0, 0, G_OPTION_ARG_FILENAME, &c->initrd, "initial ram disk", "FILE"},
+        {"append", 0, 0, G_OPTION_ARG_FILENAME, &c->append, "kernel command line", "CMDLINE"},
+        {"dtb", 0, 0, G_OPTION_ARG_FILENAME, &c->dtb, "device tree blob to use", "FILE"},
+        {"nographic", 0, 0, G_OPTION_ARG_NONE, &c->nographic, "serial on the terminal", NULL},
+        {"serial", 0, 0, G_OPTION_ARG_FILENAME, &c->serial,
+         "serial backend: stdio, mon:stdio, none, unix:PATH", "DEV"},
+        {"S", 'S', 0, G_OPTION_ARG_NONE, &c->start_stopped, "do not start the CPU", NULL},
+        {"no-reboot", 0, 0, G_OPTION_ARG_NONE, &c->no_reboot, "exit instead of rebooting", NULL},
+        {"d", 'd', 0, G_OPTION_ARG_FILENAME, &c->debug, "log items ('-d help' lists them)", "LIST"},
+        {"D", 'D', 0, G_OPTION_ARG_FILENAME, &c->logfile, "log to FILE (FILE.cpuN per vCPU)",
+         "FILE"},
+        {"on-core-crash", 0, 0, G_OPTION_ARG_FILENAME, &c->on_crash,
+         "when a vCPU process dies: halt (default) or poweroff", "POLICY"},
+        {"version", 0, 0, G_OPTION_ARG_NONE, &c->version, "print the version and exit", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    GOptionContext *ctx = g_option_context_new("- ARMv7-A full-system emulator, one process per vCPU");
+    GOptionContext *ctx =
+        g_option_context_new("- ARMv7-A full-system emulator, one process per vCPU");
     g_option_context_set_summary(ctx, "Options take qemu-system-arm's spellings (-smp 4) or "
                                       "GOption's (--smp=4).");
     g_option_context_add_main_entries(ctx, entries, NULL);
@@ -196,7 +197,8 @@ static uint64_t cli_mem(const char *s)
         cli_fail("-m: RAM size must not be zero");
     if (size > VIRT_RAM_MAX)
         cli_fail("-m: %s of RAM does not fit the virt board's RAM window "
-                 "(at most 3G at 0x40000000 without LPAE)", v);
+                 "(at most 3G at 0x40000000 without LPAE)",
+                 v);
     return (size + 4095) & ~4095ull; /* whole pages, as qemu-system-arm rounds up */
 }
 
@@ -246,8 +248,8 @@ static enum crash_policy cli_on_crash(const char *s)
 
 static void cli_free(struct cli *c)
 {
-    gchar *strs[] = { c->machine, c->cpu, c->smp, c->mem, c->kernel, c->initrd, c->append,
-                      c->dtb, c->serial, c->debug, c->logfile, c->on_crash };
+    gchar *strs[] = {c->machine, c->cpu, c->smp,    c->mem,   c->kernel,  c->initrd,
+                     c->append,  c->dtb, c->serial, c->debug, c->logfile, c->on_crash};
     for (unsigned i = 0; i < G_N_ELEMENTS(strs); i++)
         g_free(strs[i]);
 }
@@ -264,8 +266,8 @@ static char *cli_cpu_binary(void)
 
 int main(int argc, char **argv)
 {
-    struct cli c = { 0 };
-    struct machine_config cfg = { 0 };
+    struct cli c = {0};
+    struct machine_config cfg = {0};
 
     log_init("percore", 0, NULL);
     cli_parse(argc, argv, &c);
@@ -286,7 +288,9 @@ int main(int argc, char **argv)
     cli_check_file("-initrd", c.initrd);
     cli_check_file("-dtb", c.dtb);
     if (!c.kernel && (c.initrd || c.append || c.dtb))
-        cli_fail("%s is only allowed with -kernel", c.initrd ? "-initrd" : c.append ? "-append" : "-dtb");
+        cli_fail("%s is only allowed with -kernel", c.initrd   ? "-initrd"
+                                                    : c.append ? "-append"
+                                                               : "-dtb");
     cfg.kernel = c.kernel;
     cfg.initrd = c.initrd;
     cfg.append = c.append;
@@ -299,7 +303,8 @@ int main(int argc, char **argv)
     log_init("percore", cfg.log_items, c.logfile);
     if (c.kernel)
         log_notice("-kernel '%s' is checked but not loaded: image loading comes with the "
-                   "CPU core", c.kernel);
+                   "CPU core",
+                   c.kernel);
     char *cpu_binary = cli_cpu_binary();
     cfg.cpu_binary = cpu_binary;
     int status = coordinator_run(&cfg);

@@ -8,10 +8,10 @@
 
 /* The virt board's RAM window (../shared/reference/virt-board.md). Without LPAE,
  * RAM ends at the 4 GiB boundary, so at most 3 GiB fits. */
-#define VIRT_RAM_BASE 0x40000000ull
-#define VIRT_RAM_MAX (3ull << 30)
+#define VIRT_RAM_BASE    0x40000000ull
+#define VIRT_RAM_MAX     (3ull << 30)
 #define VIRT_RAM_DEFAULT (128ull << 20)
-#define VIRT_MAX_CPUS 8u
+#define VIRT_MAX_CPUS    8u
 
 enum crash_policy {
     CRASH_HALT,     /* the crashed vCPU stays down, the others run on */

@@ -10,7 +10,7 @@
 #include "util/util.h"
 
 #define STOP_GRACE_SECONDS 3
-#define COORD_BACKLOG_MAX 1024u
+#define COORD_BACKLOG_MAX  1024u
 /* Messages taken per doorbell callback: a vCPU that keeps sending cannot starve
  * signals and process exits of the loop. */
 #define COORD_DRAIN_MAX 4096u
@@ -129,7 +129,7 @@ void machine_stop(struct machine *m, int exit_status)
         event_base_loopbreak(m->base);
         return;
     }
-    struct timeval grace = { STOP_GRACE_SECONDS, 0 };
+    struct timeval grace = {STOP_GRACE_SECONDS, 0};
     m->ev_stop_timer = evtimer_new(m->base, machine_on_stop_timer, m);
     evtimer_add(m->ev_stop_timer, &grace);
 }
@@ -150,8 +150,8 @@ static int machine_setup_shm(struct machine *m)
         log_item(LOG_SHM, "removed %u shared-memory objects left by dead machines", swept);
     int err = shm_region_create(&m->ram, "ram", cfg->ram_size);
     if (err) {
-        log_notice("cannot create guest RAM (%llu bytes): %s",
-                   (unsigned long long)cfg->ram_size, strerror(-err));
+        log_notice("cannot create guest RAM (%llu bytes): %s", (unsigned long long)cfg->ram_size,
+                   strerror(-err));
         return err;
     }
     err = shm_region_create(&m->ctrl_rgn, "ctrl", ctrl_region_size());
@@ -209,8 +209,8 @@ static int machine_setup_loop(struct machine *m)
 static void machine_teardown(struct machine *m)
 {
     vcpu_release(m);
-    struct event *evs[] = { m->ev_doorbell, m->ev_sigint, m->ev_sigterm, m->ev_sighup,
-                            m->ev_stop_timer };
+    struct event *evs[] = {m->ev_doorbell, m->ev_sigint, m->ev_sigterm, m->ev_sighup,
+                           m->ev_stop_timer};
     for (unsigned i = 0; i < G_N_ELEMENTS(evs); i++)
         if (evs[i])
             event_free(evs[i]);
@@ -248,7 +248,7 @@ static int machine_start(struct machine *m)
 
 int coordinator_run(const struct machine_config *cfg)
 {
-    struct machine m = { .cfg = cfg };
+    struct machine m = {.cfg = cfg};
     m.ram.fd = m.ctrl_rgn.fd = -1;
     for (unsigned i = 0; i < CTRL_MAX_EPS; i++) {
         m.doorbell[i] = -1;

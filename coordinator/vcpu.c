@@ -46,7 +46,7 @@ static void vcpu_child(struct machine *m, pid_t parent, char **argv, int errfd)
         dup2(null, 0);
         close(null);
     }
-    int keep[CTRL_MAX_EPS + 2] = { m->ram.fd, m->ctrl_rgn.fd };
+    int keep[CTRL_MAX_EPS + 2] = {m->ram.fd, m->ctrl_rgn.fd};
     memcpy(keep + 2, m->doorbell, sizeof(m->doorbell));
     for (unsigned i = 0; i < CTRL_MAX_EPS + 2; i++)
         if (keep[i] >= 0)
@@ -135,8 +135,8 @@ static void vcpu_describe_exit(const siginfo_t *si, char *buf, size_t len)
         snprintf(buf, len, "exited with status %d", si->si_status);
     } else {
         const char *abbrev = sigabbrev_np(si->si_status);
-        snprintf(buf, len, "killed by signal %d (SIG%s)%s", si->si_status,
-                 abbrev ? abbrev : "?", si->si_code == CLD_DUMPED ? ", core dumped" : "");
+        snprintf(buf, len, "killed by signal %d (SIG%s)%s", si->si_status, abbrev ? abbrev : "?",
+                 si->si_code == CLD_DUMPED ? ", core dumped" : "");
     }
 }
 
@@ -191,8 +191,7 @@ static void vcpu_exited(evutil_socket_t fd, short what, void *arg)
         } else {
             char how[96];
             vcpu_describe_exit(&si, how, sizeof(how));
-            log_item(LOG_SUP, "vCPU %u: process %d %s while stopping", v->index, (int)v->pid,
-                     how);
+            log_item(LOG_SUP, "vCPU %u: process %d %s while stopping", v->index, (int)v->pid, how);
         }
     }
     if (m->stopping && m->live == 0)
@@ -203,8 +202,7 @@ void vcpu_kill_all(struct machine *m)
 {
     for (unsigned i = 0; i < m->cfg->ncpus; i++)
         if (m->cpu[i].running) {
-            log_notice("vCPU %u (pid %d) did not stop in time: killing it", i,
-                       (int)m->cpu[i].pid);
+            log_notice("vCPU %u (pid %d) did not stop in time: killing it", i, (int)m->cpu[i].pid);
             kill(m->cpu[i].pid, SIGKILL);
         }
 }

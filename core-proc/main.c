@@ -20,13 +20,13 @@ static bool core_parse_args(int argc, char **argv, struct core_args *a)
 {
     a->index = a->ram_fd = a->ctrl_fd = -1;
     GOptionEntry entries[] = {
-        { "index", 0, 0, G_OPTION_ARG_INT, &a->index, "vCPU index", "N" },
-        { "ram-fd", 0, 0, G_OPTION_ARG_INT, &a->ram_fd, "guest RAM shm fd", "FD" },
-        { "ctrl-fd", 0, 0, G_OPTION_ARG_INT, &a->ctrl_fd, "control region shm fd", "FD" },
-        { "doorbells", 0, 0, G_OPTION_ARG_STRING, &a->doorbells, "doorbell eventfds", "FD,…" },
-        { "log-items", 0, 0, G_OPTION_ARG_STRING, &a->log_items, "-d mask", "MASK" },
-        { "log-file", 0, 0, G_OPTION_ARG_FILENAME, &a->log_file, "log file", "FILE" },
-        { NULL, 0, 0, 0, NULL, NULL, NULL },
+        {"index", 0, 0, G_OPTION_ARG_INT, &a->index, "vCPU index", "N"},
+        {"ram-fd", 0, 0, G_OPTION_ARG_INT, &a->ram_fd, "guest RAM shm fd", "FD"},
+        {"ctrl-fd", 0, 0, G_OPTION_ARG_INT, &a->ctrl_fd, "control region shm fd", "FD"},
+        {"doorbells", 0, 0, G_OPTION_ARG_STRING, &a->doorbells, "doorbell eventfds", "FD,…"},
+        {"log-items", 0, 0, G_OPTION_ARG_STRING, &a->log_items, "-d mask", "MASK"},
+        {"log-file", 0, 0, G_OPTION_ARG_FILENAME, &a->log_file, "log file", "FILE"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     GOptionContext *ctx = g_option_context_new("- one vCPU of a percore machine");
     g_option_context_add_main_entries(ctx, entries, NULL);
@@ -89,8 +89,8 @@ static int core_map(struct core *c, const struct core_args *a)
 
 int main(int argc, char **argv)
 {
-    struct core_args a = { 0 };
-    struct core c = { .coord_pidfd = -1 };
+    struct core_args a = {0};
+    struct core c = {.coord_pidfd = -1};
     int fds[CTRL_MAX_EPS];
     char tag[32];
 

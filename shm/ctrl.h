@@ -14,27 +14,27 @@
 
 #include "shm/ring.h"
 
-#define CTRL_MAGIC 0x45524f4352455000ull /* "\0PERCORE" little-endian */
+#define CTRL_MAGIC          0x45524f4352455000ull /* "\0PERCORE" little-endian */
 #define CTRL_LAYOUT_VERSION 1u
-#define CTRL_MAX_CPUS 8u
+#define CTRL_MAX_CPUS       8u
 /* Endpoints 0..CTRL_MAX_CPUS-1 are vCPUs; the coordinator is the last one. */
-#define CTRL_EP_COORD CTRL_MAX_CPUS
-#define CTRL_MAX_EPS (CTRL_MAX_CPUS + 1u)
+#define CTRL_EP_COORD   CTRL_MAX_CPUS
+#define CTRL_MAX_EPS    (CTRL_MAX_CPUS + 1u)
 #define CTRL_RING_SLOTS RING_MAX_SLOTS
 
 /* vCPU run states: X(enum suffix, name). */
-#define CPU_STATES(X)                                                           \
-    X(OFF, "off")                                                              \
-    X(RUNNING, "running")                                                      \
-    X(WFI, "wfi")                                                              \
-    X(STOPPED, "stopped")                                                      \
+#define CPU_STATES(X)                                                                              \
+    X(OFF, "off")                                                                                  \
+    X(RUNNING, "running")                                                                          \
+    X(WFI, "wfi")                                                                                  \
+    X(STOPPED, "stopped")                                                                          \
     X(CRASHED, "crashed")
 
 enum cpu_run_state {
 #define CPU_STATE_ENUM(id, name) CPU_##id,
     CPU_STATES(CPU_STATE_ENUM)
 #undef CPU_STATE_ENUM
-    CPU_STATE_COUNT
+        CPU_STATE_COUNT
 };
 const char *cpu_state_name(unsigned state);
 

@@ -49,8 +49,8 @@ enum doorbell_wait_result doorbell_wait(struct ctrl_endpoint *self, int fd,
         return DOORBELL_WORK;
     }
     struct pollfd pfd[2] = {
-        { .fd = fd, .events = POLLIN },
-        { .fd = watch_fd, .events = POLLIN },
+        {.fd = fd, .events = POLLIN},
+        {.fd = watch_fd, .events = POLLIN},
     };
     int n;
     do {

@@ -97,18 +97,17 @@ static void mbox_release_producer(struct mbox *m, struct ring *r, unsigned src)
 static bool mbox_accept(struct mbox *m, unsigned src, const union msg_slot *s)
 {
     if (!msg_valid(&s->hdr) || s->hdr.src != src) {
-        log_notice("rejected a malformed message on ring %u->%u (type %u, size %u)", src,
-                   m->self, s->hdr.type, s->hdr.size);
+        log_notice("rejected a malformed message on ring %u->%u (type %u, size %u)", src, m->self,
+                   s->hdr.type, s->hdr.size);
         m->rejected++;
         return false;
     }
     if (s->hdr.seq != m->seq_in[src] + 1)
-        log_notice("ring %u->%u: sequence %u after %u", src, m->self, s->hdr.seq,
-                   m->seq_in[src]);
+        log_notice("ring %u->%u: sequence %u after %u", src, m->self, s->hdr.seq, m->seq_in[src]);
     m->seq_in[src] = s->hdr.seq;
     m->received++;
-    log_item(LOG_RING, "received %s #%u from endpoint %u", msg_info(s->hdr.type)->name,
-             s->hdr.seq, src);
+    log_item(LOG_RING, "received %s #%u from endpoint %u", msg_info(s->hdr.type)->name, s->hdr.seq,
+             src);
     return true;
 }
 

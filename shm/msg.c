@@ -4,7 +4,7 @@
 #include <string.h>
 
 static const struct msg_info msg_table[MSG_TYPE_COUNT] = {
-#define MSG_ROW(type, st, desc) [type] = { #type, desc, sizeof(struct st) },
+#define MSG_ROW(type, st, desc) [type] = {#type, desc, sizeof(struct st)},
     MSG_CATALOGUE(MSG_ROW)
 #undef MSG_ROW
 };

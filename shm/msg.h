@@ -52,10 +52,10 @@ struct msg_test {
 
 /* X(TYPE, struct name, description) — generates the type enum, the size table
  * and the size assertions; each struct above is written out by hand. */
-#define MSG_CATALOGUE(X)                                                        \
-    X(MSG_PING, msg_ping, "echo request")                                      \
-    X(MSG_PONG, msg_pong, "echo reply")                                        \
-    X(MSG_CPU_STARTED, msg_cpu_started, "vCPU process is up (index, pid)")     \
+#define MSG_CATALOGUE(X)                                                                           \
+    X(MSG_PING, msg_ping, "echo request")                                                          \
+    X(MSG_PONG, msg_pong, "echo reply")                                                            \
+    X(MSG_CPU_STARTED, msg_cpu_started, "vCPU process is up (index, pid)")                         \
     X(MSG_TEST, msg_test, "stress-test payload (sequence, words, checksum)")
 
 enum msg_type {
@@ -63,11 +63,11 @@ enum msg_type {
 #define MSG_ENUM(type, st, desc) type,
     MSG_CATALOGUE(MSG_ENUM)
 #undef MSG_ENUM
-    MSG_TYPE_COUNT
+        MSG_TYPE_COUNT
 };
 
-#define MSG_SIZE_ASSERT(type, st, desc)                                         \
-    _Static_assert(sizeof(struct st) <= MSG_SLOT_SIZE, #st " exceeds a ring slot"); \
+#define MSG_SIZE_ASSERT(type, st, desc)                                                            \
+    _Static_assert(sizeof(struct st) <= MSG_SLOT_SIZE, #st " exceeds a ring slot");                \
     _Static_assert(offsetof(struct st, hdr) == 0, #st " must start with its header");
 MSG_CATALOGUE(MSG_SIZE_ASSERT)
 #undef MSG_SIZE_ASSERT

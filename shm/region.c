@@ -30,7 +30,7 @@ static int shm_region_map(struct shm_region *r, size_t size)
  * object, whatever pid namespace its owner ran in. */
 static int shm_lock(int fd, short type)
 {
-    struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
+    struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
     return fcntl(fd, F_OFD_SETLK, &fl) < 0 ? -errno : 0;
 }
 

@@ -12,13 +12,13 @@ static struct {
     char tag[32];
     uint32_t items;
     FILE *file;
-} log_state = { "percore", 0, NULL };
+} log_state = {"percore", 0, NULL};
 
 static const struct {
     const char *name;
     const char *help;
 } log_item_table[] = {
-#define LOG_ITEM_ROW(id, name, help) { name, help },
+#define LOG_ITEM_ROW(id, name, help) {name, help},
     LOG_ITEMS(LOG_ITEM_ROW)
 #undef LOG_ITEM_ROW
 };

@@ -29,11 +29,16 @@ bool util_parse_size(const char *s, uint64_t default_unit, uint64_t *out)
     uint64_t unit = default_unit;
     if (*end) {
         switch (*end) {
-        case 'k': case 'K': unit = 1ull << 10; break;
-        case 'm': case 'M': unit = 1ull << 20; break;
-        case 'g': case 'G': unit = 1ull << 30; break;
-        case 't': case 'T': unit = 1ull << 40; break;
-        case 'b': case 'B': unit = 1; break;
+        case 'k':
+        case 'K': unit = 1ull << 10; break;
+        case 'm':
+        case 'M': unit = 1ull << 20; break;
+        case 'g':
+        case 'G': unit = 1ull << 30; break;
+        case 't':
+        case 'T': unit = 1ull << 40; break;
+        case 'b':
+        case 'B': unit = 1; break;
         default: return false;
         }
         if (end[1])

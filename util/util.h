@@ -10,21 +10,21 @@
 #define PERCORE_VERSION "0.1.0"
 
 /* -d items: X(enum suffix, name, help). The data is generated; names stay greppable. */
-#define LOG_ITEMS(X)                                                          \
-    X(SUP, "sup", "supervision: process start, exit, crash policy")          \
-    X(RING, "ring", "cross-process messages sent and received")              \
+#define LOG_ITEMS(X)                                                                               \
+    X(SUP, "sup", "supervision: process start, exit, crash policy")                                \
+    X(RING, "ring", "cross-process messages sent and received")                                    \
     X(SHM, "shm", "shared-memory objects created, swept and removed")
 
 enum log_item_bit {
 #define LOG_ITEM_ENUM(id, name, help) LOG_BIT_##id,
     LOG_ITEMS(LOG_ITEM_ENUM)
 #undef LOG_ITEM_ENUM
-    LOG_BIT_COUNT
+        LOG_BIT_COUNT
 };
 
-#define LOG_SUP (1u << LOG_BIT_SUP)
+#define LOG_SUP  (1u << LOG_BIT_SUP)
 #define LOG_RING (1u << LOG_BIT_RING)
-#define LOG_SHM (1u << LOG_BIT_SHM)
+#define LOG_SHM  (1u << LOG_BIT_SHM)
 
 /* Parses "item,item" (or "help") into a mask; on an unknown item returns false
  * and points *bad at it (caller frees nothing: *bad is a copy owned by the caller). */

@@ -21,7 +21,7 @@ static void fx_setup(struct fixture *f, gconstpointer data)
     ctrl_init(f->ctrl, 2, 0x40000000, 1 << 20);
     for (unsigned i = 0; i < CTRL_MAX_EPS; i++)
         f->fds[i] = doorbell_create();
-    unsigned live[] = { 0, 1, CTRL_EP_COORD };
+    unsigned live[] = {0, 1, CTRL_EP_COORD};
     for (unsigned i = 0; i < 3; i++) {
         atomic_store(&f->ctrl->ep[live[i]].alive, 1);
         atomic_store(&f->ctrl->ep[live[i]].pid, getpid());
@@ -71,7 +71,7 @@ static void ping(struct msg_ping *p, uint64_t token)
 static void test_send_receive(struct fixture *f, gconstpointer data)
 {
     struct msg_ping p;
-    struct seen seen = { 0 };
+    struct seen seen = {0};
     ping(&p, 10);
     g_assert_cmpint(mbox_send(&f->cpu0, CTRL_EP_COORD, &p.hdr), ==, 0);
     ping(&p, 11);
@@ -132,8 +132,7 @@ static void test_wait(struct fixture *f, gconstpointer data)
     int pipefd[2];
     g_assert_cmpint(pipe(pipefd), ==, 0);
     close(pipefd[1]); /* a watched fd that is readable (EOF) stands for a dead peer */
-    g_assert_cmpint(doorbell_wait(ep, f->fds[0], NULL, NULL, pipefd[0], -1), ==,
-                    DOORBELL_WATCHED);
+    g_assert_cmpint(doorbell_wait(ep, f->fds[0], NULL, NULL, pipefd[0], -1), ==, DOORBELL_WATCHED);
     close(pipefd[0]);
 }
 
@@ -155,7 +154,7 @@ static void test_bad_destinations(struct fixture *f, gconstpointer data)
 static void test_full_and_release(struct fixture *f, gconstpointer data)
 {
     struct msg_ping p;
-    struct seen seen = { 0 };
+    struct seen seen = {0};
     for (unsigned i = 0; i < CTRL_RING_SLOTS; i++) {
         ping(&p, i);
         g_assert_cmpint(mbox_try_send(&f->cpu0, CTRL_EP_COORD, &p.hdr), ==, 0);
@@ -177,7 +176,7 @@ static void test_full_and_release(struct fixture *f, gconstpointer data)
 static void test_malformed_rejected(struct fixture *f, gconstpointer data)
 {
     struct ring *r = ctrl_ring(f->ctrl, 0, CTRL_EP_COORD);
-    struct seen seen = { 0 };
+    struct seen seen = {0};
     uint64_t h = atomic_load(&r->head);
     memset(&r->slot[h % r->slots], 0xab, MSG_SLOT_SIZE);
     atomic_store(&r->head, h + 1);
@@ -210,8 +209,10 @@ static void test_layout(struct fixture *f, gconstpointer data)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-    g_test_add("/mbox/send-receive", struct fixture, NULL, fx_setup, test_send_receive, fx_teardown);
-    g_test_add("/mbox/exit-request", struct fixture, NULL, fx_setup, test_exit_request, fx_teardown);
+    g_test_add("/mbox/send-receive", struct fixture, NULL, fx_setup, test_send_receive,
+               fx_teardown);
+    g_test_add("/mbox/exit-request", struct fixture, NULL, fx_setup, test_exit_request,
+               fx_teardown);
     g_test_add("/mbox/notify-only-sleepers", struct fixture, NULL, fx_setup,
                test_notify_only_sleepers, fx_teardown);
     g_test_add("/mbox/doorbell-wait", struct fixture, NULL, fx_setup, test_wait, fx_teardown);

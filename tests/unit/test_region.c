@@ -96,7 +96,7 @@ static void test_sweep(void)
     make_object(live);
     make_object(elsewhere);
     int held = shm_open(elsewhere, O_RDWR, 0);
-    struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
+    struct flock fl = {.l_type = F_RDLCK, .l_whence = SEEK_SET};
     g_assert_cmpint(fcntl(held, F_OFD_SETLK, &fl), ==, 0);
     g_assert_true(shm_owner_alive(getpid(), my_start));
     g_assert_false(shm_owner_alive(dead, my_start));

@@ -24,8 +24,8 @@ struct stress {
 
 static void stress_setup(struct stress *s)
 {
-    s->ctrl = mmap(NULL, ctrl_region_size(), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                   -1, 0);
+    s->ctrl =
+        mmap(NULL, ctrl_region_size(), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     g_assert_true(s->ctrl != MAP_FAILED);
     ctrl_init(s->ctrl, 1, 0x40000000, 1 << 20);
     for (unsigned i = 0; i < CTRL_MAX_EPS; i++)
@@ -70,7 +70,7 @@ static bool stress_pending(void *arg)
 
 static void stress_run(uint64_t count, unsigned slow_every)
 {
-    struct stress s = { .expect = 1, .slow_every = slow_every };
+    struct stress s = {.expect = 1, .slow_every = slow_every};
     stress_setup(&s);
     pid_t pid = fork();
     g_assert_cmpint(pid, >=, 0);
