@@ -26,7 +26,7 @@ CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(MODE_CFLAGS) -I. $(shell pkg-config
 LDLIBS := $(shell pkg-config --libs $(PKGS)) -lrt
 LDFLAGS := $(MODE_LDFLAGS)
 
-LIB_SRCS := $(wildcard util/*.c shm/*.c)
+LIB_SRCS := $(wildcard util/*.c shm/*.c hw/*.c target-arm/*.c)
 COORD_SRCS := $(wildcard coordinator/*.c) cmd/percore.c
 CPU_SRCS := $(wildcard core-proc/*.c)
 TEST_SRCS := $(wildcard tests/unit/test_*.c)

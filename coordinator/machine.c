@@ -173,7 +173,7 @@ static void machine_reset_cpus(struct machine *m)
     for (unsigned i = 0; i < m->cfg->ncpus; i++) {
         struct ctrl_cpu *c = &m->ctrl->cpu[i];
         /* Reset state (ARM ARM B1.9.2): SVC mode, A, I and F masked, ARM state. */
-        c->regs.cpsr = 0x1d3;
+        arm_regs_set_cpsr_bits(&c->regs, 0x1d3);
         c->regs.cp15.midr = 0x414fc0f0;
         c->regs.cp15.mpidr = 0x80000000u | i;
         /* The boot CPU runs (or waits for the debugger with -S); the others

@@ -157,7 +157,7 @@ static void vcpu_report_crash(struct machine *m, struct vcpu_proc *v, const sigi
     else
         snprintf(policy, sizeof(policy), "halt: no vCPU is left running");
     log_notice("vCPU %u (pid %d) %s; last PC=0x%08x CPSR=0x%08x; on-core-crash=%s", v->index,
-               (int)v->pid, how, c->regs.r[15], c->regs.cpsr, policy);
+               (int)v->pid, how, c->regs.r[15], arm_regs_cpsr(&c->regs), policy);
 }
 
 static void vcpu_exited(evutil_socket_t fd, short what, void *arg)

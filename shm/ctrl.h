@@ -15,7 +15,7 @@
 #include "shm/ring.h"
 
 #define CTRL_MAGIC          0x45524f4352455000ull /* "\0PERCORE" little-endian */
-#define CTRL_LAYOUT_VERSION 1u
+#define CTRL_LAYOUT_VERSION 2u
 #define CTRL_MAX_CPUS       8u
 /* Endpoints 0..CTRL_MAX_CPUS-1 are vCPUs; the coordinator is the last one. */
 #define CTRL_EP_COORD   CTRL_MAX_CPUS
@@ -67,27 +67,58 @@ struct arm_cp15 {
     uint32_t dfsr, ifsr, dfar, ifar;
     uint32_t prrr, nmrr, vbar, contextidr;
     uint32_t tpidrurw, tpidruro, tpidrprw;
-    uint32_t spare[42];
+    uint32_t csselr, mvbar, scr, nsacr;
+    uint32_t pmcr, pmcntenset, pmovsr, pmselr, pmuserenr, pmintenset;
+    uint32_t spare[96];
 };
-_Static_assert(sizeof(struct arm_cp15) == 256, "cp15 block size");
+_Static_assert(sizeof(struct arm_cp15) == 512, "cp15 block size");
 
 /* The architectural register file, exact at every block boundary (invariant 2).
- * r[] is the view of the current mode; the banked copies hold the other modes'. */
+ * r[] is the view of the current mode; the banked copies hold the other modes'.
+ * The condition flags live in their own words, in the form the translator computes
+ * them cheaply (N = bit 31 of nf, Z = (zf == 0), C = cf, V = bit 31 of vf, Q = qf,
+ * GE = ge[3:0]); cpsr holds every other CPSR bit. arm_regs_cpsr() puts them together. */
 struct arm_regs {
     uint32_t r[16];
-    uint32_t cpsr;
+    uint32_t cpsr; /* mode, T, E, A, I, F, IT, J; the flag bits are kept clear */
     uint32_t spsr; /* the current mode's SPSR (unused in USR/SYS) */
+    uint32_t nf, zf, cf, vf, qf, ge;
+    /* The local exclusive monitor (ARM ARM A3.4): address and size of the marked
+     * block, the value LDREX read (for LDREXD, two words), open or exclusive. */
+    uint32_t excl_addr, excl_size, excl_val_lo, excl_val_hi, excl_open;
     uint32_t banked_r13[BANK_COUNT];
     uint32_t banked_r14[BANK_COUNT];
     uint32_t banked_spsr[BANK_COUNT];
     uint32_t usr_r8_12[5]; /* r8-r12 of every mode but FIQ, while in FIQ */
     uint32_t fiq_r8_12[5]; /* FIQ's r8-r12, while not in FIQ */
     uint32_t elr_hyp;
-    uint32_t spare[11];
+    uint32_t spare[64];
     struct arm_cp15 cp15;
 };
-_Static_assert(offsetof(struct arm_regs, cp15) == 256, "arm_regs layout");
-_Static_assert(sizeof(struct arm_regs) == 512, "arm_regs size");
+_Static_assert(offsetof(struct arm_regs, cp15) == 512, "arm_regs layout");
+_Static_assert(sizeof(struct arm_regs) == 1024, "arm_regs size");
+
+#define CPSR_FLAG_BITS 0xf80f0000u /* N Z C V Q and GE[3:0] */
+
+/* The CPSR as the architecture defines it. */
+static inline uint32_t arm_regs_cpsr(const struct arm_regs *r)
+{
+    return (r->cpsr & ~CPSR_FLAG_BITS) | (r->nf & 0x80000000u) | ((r->zf == 0) << 30) |
+           ((r->cf & 1) << 29) | ((r->vf >> 31) << 28) | ((r->qf & 1) << 27) |
+           ((r->ge & 0xf) << 16);
+}
+
+/* Stores a whole CPSR value's flags and other bits (no mode change: see target-arm). */
+static inline void arm_regs_set_cpsr_bits(struct arm_regs *r, uint32_t v)
+{
+    r->cpsr = v & ~CPSR_FLAG_BITS;
+    r->nf = v & 0x80000000u;
+    r->zf = !(v & 0x40000000u);
+    r->cf = (v >> 29) & 1;
+    r->vf = (v & 0x10000000u) << 3;
+    r->qf = (v >> 27) & 1;
+    r->ge = (v >> 16) & 0xf;
+}
 
 struct cpu_counters {
     _Atomic uint64_t blocks;
@@ -108,7 +139,7 @@ struct ctrl_cpu {
     char pad0[48];
     alignas(64) struct arm_regs regs;
     struct cpu_counters counters;
-    char pad1[4096 - 64 - 512 - 64];
+    char pad1[4096 - 64 - 1024 - 64];
 };
 _Static_assert(sizeof(struct ctrl_cpu) == 4096, "vCPU block is one page");
 _Static_assert(offsetof(struct ctrl_cpu, regs) == 64, "vCPU block layout");
@@ -125,6 +156,16 @@ struct ctrl_endpoint {
 };
 _Static_assert(sizeof(struct ctrl_endpoint) == 64, "endpoint size");
 
+/* A window of guest-physical space served by a device model, and by whom. A vCPU
+ * sends accesses inside a window to its owner; an access outside RAM and outside
+ * every window is an external abort, decided locally. */
+#define CTRL_MAX_MMIO 16u
+struct ctrl_mmio_window {
+    uint64_t base, size;
+    uint32_t owner; /* endpoint index: CTRL_EP_COORD for the coordinator's devices */
+    uint32_t flags;
+};
+
 struct ctrl_header {
     uint64_t magic;
     uint32_t version;
@@ -136,7 +177,10 @@ struct ctrl_header {
     uint32_t ring_slots;
     uint64_t ring_offset; /* of ring (0, 0); ring (s, d) at + (s * MAX_EPS + d) * stride */
     uint64_t ring_stride;
-    char pad[4096 - 64];
+    uint32_t n_mmio;
+    uint32_t spare0;
+    struct ctrl_mmio_window mmio[CTRL_MAX_MMIO];
+    char pad[4096 - 72 - CTRL_MAX_MMIO * 24];
 };
 _Static_assert(sizeof(struct ctrl_header) == 4096, "header is one page");
 

@@ -41,6 +41,39 @@ struct msg_cpu_started {
     int32_t pid;
 };
 
+/* A device access a vCPU sends to the device's owner. A read waits for the
+ * MSG_MMIO_DATA with the same token; a write is posted (ring order keeps it before
+ * anything the vCPU sends later). */
+struct msg_mmio_read {
+    struct msg_hdr hdr;
+    uint64_t addr;
+    uint32_t size; /* 1, 2, 4 or 8 bytes */
+    uint32_t token;
+};
+
+struct msg_mmio_write {
+    struct msg_hdr hdr;
+    uint64_t addr;
+    uint64_t value;
+    uint32_t size;
+    uint32_t pad;
+};
+
+struct msg_mmio_data {
+    struct msg_hdr hdr;
+    uint64_t value;
+    uint32_t token;
+    uint32_t ok; /* 0: no device answered: the vCPU takes an external abort */
+};
+
+/* Machine-wide events a vCPU raises (PSCI SYSTEM_OFF and SYSTEM_RESET). */
+enum system_event { SYSTEM_EVENT_OFF = 1, SYSTEM_EVENT_RESET = 2 };
+struct msg_system_event {
+    struct msg_hdr hdr;
+    uint32_t event;
+    uint32_t pc;
+};
+
 /* Stress-test payload: words derived from seq, and a checksum over them,
  * so a torn, stale or duplicated slot is detected. */
 struct msg_test {
@@ -56,7 +89,11 @@ struct msg_test {
     X(MSG_PING, msg_ping, "echo request")                                                          \
     X(MSG_PONG, msg_pong, "echo reply")                                                            \
     X(MSG_CPU_STARTED, msg_cpu_started, "vCPU process is up (index, pid)")                         \
-    X(MSG_TEST, msg_test, "stress-test payload (sequence, words, checksum)")
+    X(MSG_TEST, msg_test, "stress-test payload (sequence, words, checksum)")                \
+    X(MSG_MMIO_READ, msg_mmio_read, "device read: address, size, token (vCPU -> owner)")     \
+    X(MSG_MMIO_WRITE, msg_mmio_write, "posted device write: address, value, size")          \
+    X(MSG_MMIO_DATA, msg_mmio_data, "device read reply: value, token, ok (owner -> vCPU)")  \
+    X(MSG_SYSTEM_EVENT, msg_system_event, "PSCI SYSTEM_OFF / SYSTEM_RESET (vCPU -> coord)")
 
 enum msg_type {
     MSG_NONE = 0,

@@ -1,0 +1,44 @@
+/* hw/: the door. Device models, one per file, each described by one hw_ops, and the
+ * bus that maps them into guest-physical space. A device never trusts the guest:
+ * a bad access is a log line and a defined value, never a crash. */
+#ifndef PERCORE_HW_H
+#define PERCORE_HW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct hw_ops {
+    const char *name;
+    /* offset is from the window's base; size is 1, 2, 4 or 8. Returns false when the
+     * access is not one the device answers (the vCPU then takes an external abort). */
+    bool (*read)(void *opaque, uint64_t offset, unsigned size, uint64_t *value);
+    bool (*write)(void *opaque, uint64_t offset, unsigned size, uint64_t value);
+    void (*reset)(void *opaque);
+    void (*destroy)(void *opaque);
+};
+
+#define HW_MAX_REGIONS 16u
+
+struct hw_region {
+    uint64_t base, size;
+    const struct hw_ops *ops;
+    void *opaque;
+};
+
+struct hw_bus {
+    struct hw_region region[HW_MAX_REGIONS];
+    unsigned n;
+};
+
+void hw_bus_init(struct hw_bus *bus);
+/* Maps a device; 0, or -EEXIST (overlap), -ENOSPC (table full). */
+int hw_bus_map(struct hw_bus *bus, uint64_t base, uint64_t size, const struct hw_ops *ops,
+               void *opaque);
+const struct hw_region *hw_bus_find(const struct hw_bus *bus, uint64_t addr, unsigned size);
+/* False when no device answers: nothing mapped there, or the device refused. */
+bool hw_bus_read(struct hw_bus *bus, uint64_t addr, unsigned size, uint64_t *value);
+bool hw_bus_write(struct hw_bus *bus, uint64_t addr, unsigned size, uint64_t value);
+void hw_bus_reset(struct hw_bus *bus);
+void hw_bus_destroy(struct hw_bus *bus);
+
+#endif
