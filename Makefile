@@ -49,6 +49,14 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# The A32 decoder, generated from its pattern table.
+GEN := $(BUILD)/gen
+$(GEN)/a32-decode.h $(GEN)/a32-decode.inc &: target-arm/a32.decode target-arm/gen-decoder.py
+	@mkdir -p $(GEN)
+	python3 target-arm/gen-decoder.py a32 target-arm/a32.decode $(GEN)/a32-decode
+$(call obj,$(wildcard target-arm/*.c)): CFLAGS += -I$(GEN)
+$(call obj,$(wildcard target-arm/*.c)): $(GEN)/a32-decode.h $(GEN)/a32-decode.inc
+
 $(LIB): $(call obj,$(LIB_SRCS))
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
@@ -59,6 +67,12 @@ $(BUILD)/percore: $(call obj,$(COORD_SRCS)) $(LIB)
 $(BUILD)/percore-cpu: $(call obj,$(CPU_SRCS)) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The ISA differential tests use Unicorn as the oracle (test-only dependency).
+$(BUILD)/tests/test_isa_%: LDLIBS += $(shell pkg-config --libs unicorn)
+
+# Unit tests of coordinator pieces link those objects too.
+$(BUILD)/tests/test_boot: $(call obj,coordinator/boot.c)
+
 $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -67,20 +81,23 @@ $(BUILD)/bench/%: $(call obj,bench/%.c) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+include tests/guest/guest.mk
+
 deps:
 	@sh mk/deps.sh
 
 # The test command of README.md and .ci/run.
 test: deps
-	$(MAKE) all
+	$(MAKE) all guests
 	sh tests/run.sh $(BUILD)
 check: test
 
-# Boots the default machine. Until the CPU core lands there is no guest to run:
-# the machine starts its processes, says so, and idles until Ctrl-C.
+# Boots the default guest. Until Linux boots (roadmap), that is the hello guest:
+# it prints its transcript on the UART and powers the machine off through PSCI.
+RUN_KERNEL ?= $(BUILD)/guest/hello.elf
 run: deps
-	$(MAKE) all
-	$(BUILD)/percore -M virt -cpu cortex-a15 -smp 4 -m 256 -nographic $(RUNARGS)
+	$(MAKE) all guests
+	$(BUILD)/percore -M virt -cpu cortex-a15 -m 256 -nographic -kernel $(RUN_KERNEL) $(RUNARGS)
 
 bench: all
 	$(BUILD)/bench/ring

@@ -246,6 +246,34 @@ static enum crash_policy cli_on_crash(const char *s)
     cli_fail("--on-core-crash: unknown policy '%s' (halt or poweroff)", s);
 }
 
+/* -kernel is read and checked here, so that a bad image is one line and status 2
+ * before anything starts; the coordinator loads it at start and at every reset. */
+static struct boot_image *cli_kernel(const char *path, uint64_t ram_size)
+{
+    if (!path)
+        return NULL;
+    char *why = NULL;
+    struct boot_image *img = boot_image_open(path, VIRT_RAM_BASE, ram_size, &why);
+    if (!img)
+        cli_fail("-kernel '%s': %s", path, why);
+    return img;
+}
+
+/* What is accepted and checked but not used yet says so, once. */
+static void cli_not_loaded_yet(const struct cli *c)
+{
+    if (c->initrd)
+        log_notice("-initrd '%s' is checked but not loaded yet: initrd loading comes with the "
+                   "device tree",
+                   c->initrd);
+    if (c->dtb)
+        log_notice("-dtb '%s' is checked but not loaded yet: the device tree comes with the "
+                   "board",
+                   c->dtb);
+    if (c->append)
+        log_notice("-append is not passed to the kernel yet: it goes in the device tree");
+}
+
 static void cli_free(struct cli *c)
 {
     gchar *strs[] = {c->machine, c->cpu, c->smp,    c->mem,   c->kernel,  c->initrd,
@@ -291,6 +319,8 @@ int main(int argc, char **argv)
         cli_fail("%s is only allowed with -kernel", c.initrd   ? "-initrd"
                                                     : c.append ? "-append"
                                                                : "-dtb");
+    struct boot_image *kernel = cli_kernel(c.kernel, cfg.ram_size);
+    cfg.kernel_image = kernel;
     cfg.kernel = c.kernel;
     cfg.initrd = c.initrd;
     cfg.append = c.append;
@@ -301,13 +331,11 @@ int main(int argc, char **argv)
     if (c.logfile && log_init("percore", cfg.log_items, c.logfile) < 0)
         cli_fail("-D: cannot open '%s': %s", c.logfile, strerror(errno));
     log_init("percore", cfg.log_items, c.logfile);
-    if (c.kernel)
-        log_notice("-kernel '%s' is checked but not loaded: image loading comes with the "
-                   "CPU core",
-                   c.kernel);
+    cli_not_loaded_yet(&c);
     char *cpu_binary = cli_cpu_binary();
     cfg.cpu_binary = cpu_binary;
     int status = coordinator_run(&cfg);
+    boot_image_free(kernel);
     g_free(cpu_binary);
     cli_free(&c);
     return status;

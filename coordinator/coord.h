@@ -6,8 +6,29 @@
 #include <glib.h>
 #include <sys/types.h>
 
+#include "coordinator/boot.h"
 #include "coordinator/coordinator.h"
+#include "hw/hw.h"
 #include "shm/shm.h"
+
+/* The virt board's console UART (../shared/reference/virt-board.md). */
+#define VIRT_UART_BASE 0x09000000ull
+
+/* serial.c: the -serial backend the console UART writes to. */
+struct serial {
+    enum serial_kind kind;
+    int fd;       /* -1: output discarded (-serial none) */
+    bool owns_fd; /* a socket we opened (stdout is not ours to close) */
+    bool broken;  /* a write failed: output is dropped from then on */
+    char *name;   /* for messages: "stdout", "unix:PATH" */
+};
+
+/* 0, or -errno with *why set (one line naming the backend; g_free it). */
+int serial_open(struct serial *s, const struct machine_config *cfg, char **why);
+void serial_write(struct serial *s, const uint8_t *buf, size_t len);
+/* The UART's transmit callback: arg is the struct serial. */
+void serial_tx(void *arg, uint8_t byte);
+void serial_close(struct serial *s);
 
 struct machine;
 
@@ -30,9 +51,13 @@ struct machine {
     GQueue backlog[CTRL_MAX_EPS]; /* messages waiting for ring space, per destination */
     struct event_base *base;
     struct event *ev_doorbell, *ev_sigint, *ev_sigterm, *ev_sighup, *ev_stop_timer;
+    struct event *ev_reset; /* runs the second half of a reset, outside any drain */
     struct vcpu_proc cpu[CTRL_MAX_CPUS];
+    struct hw_bus bus; /* the coordinator's devices */
+    struct serial serial;
     unsigned live;
     bool stopping;
+    bool resetting; /* a guest reset waits for every vCPU process to exit */
     int exit_status;
 };
 
@@ -43,6 +68,8 @@ void vcpu_release(struct machine *m);
 
 /* machine.c */
 void machine_stop(struct machine *m, int exit_status);
+/* Called when a vCPU process has been reaped: a reset goes on once none is left. */
+void machine_vcpu_gone(struct machine *m);
 /* Sends without blocking the loop: a full ring queues the message until the
  * consumer frees a slot. 0 or -EPIPE (receiver dead), -EINVAL. */
 int machine_send(struct machine *m, unsigned dst, struct msg_hdr *msg);

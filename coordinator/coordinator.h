@@ -20,10 +20,20 @@ enum crash_policy {
 
 enum serial_kind { SERIAL_STDIO, SERIAL_MON_STDIO, SERIAL_NONE, SERIAL_UNIX };
 
+/* A -kernel image, read and checked, held in memory (coordinator/boot.h). */
+struct boot_image;
+/* Reads and checks the image at path for RAM of ram_size bytes at ram_base, as
+ * qemu-system-arm loads it for -M virt. NULL and *why (one line without the path;
+ * g_free it) when it cannot be loaded. */
+struct boot_image *boot_image_open(const char *path, uint64_t ram_base, uint64_t ram_size,
+                                   char **why);
+void boot_image_free(struct boot_image *img);
+
 struct machine_config {
     unsigned ncpus;
     uint64_t ram_size;
     const char *kernel, *initrd, *append, *dtb;
+    const struct boot_image *kernel_image; /* -kernel, checked; NULL without one */
     enum serial_kind serial;
     const char *serial_path; /* SERIAL_UNIX */
     bool nographic, start_stopped, no_reboot;
@@ -34,7 +44,9 @@ struct machine_config {
 };
 
 /* Runs a machine until it stops. Returns percore's exit status: 0 after a clean
- * stop, 1 after a poweroff on a vCPU crash or a host failure (reported once). */
+ * stop (a signal, the guest's PSCI SYSTEM_OFF, or its SYSTEM_RESET with -no-reboot),
+ * 1 after a poweroff on a vCPU crash or a host failure (reported once, as when the
+ * -serial backend cannot be opened). */
 int coordinator_run(const struct machine_config *cfg);
 
 #endif

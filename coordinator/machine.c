@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "coordinator/coord.h"
+#include "target-arm/arm.h"
 #include "util/util.h"
 
 #define STOP_GRACE_SECONDS 3
@@ -58,28 +59,82 @@ int machine_send(struct machine *m, unsigned dst, struct msg_hdr *msg)
     return 0;
 }
 
+/* A device read for a vCPU: the reply carries the token back; ok = 0 when no device
+ * answered, and the vCPU takes an external abort. */
+static void machine_on_mmio_read(struct machine *m, unsigned src, const struct msg_mmio_read *r)
+{
+    struct msg_mmio_data d;
+    msg_init(&d.hdr, MSG_MMIO_DATA);
+    d.token = r->token;
+    d.ok = hw_bus_read(&m->bus, r->addr, r->size, &d.value);
+    if (!d.ok)
+        log_item(LOG_GUEST_ERRORS, "vCPU %u: read of %u bytes at 0x%08llx: no device answers", src,
+                 r->size, (unsigned long long)r->addr);
+    machine_send(m, src, &d.hdr); /* a vCPU that died meanwhile does not need it */
+}
+
+/* Writes are posted: a refused one cannot fault the vCPU any more; the guest goes on. */
+static void machine_on_mmio_write(struct machine *m, unsigned src, const struct msg_mmio_write *w)
+{
+    if (!hw_bus_write(&m->bus, w->addr, w->size, w->value))
+        log_item(LOG_GUEST_ERRORS,
+                 "vCPU %u: write of %u bytes (0x%llx) at 0x%08llx: no device answers", src, w->size,
+                 (unsigned long long)w->value, (unsigned long long)w->addr);
+}
+
+static void machine_reset_begin(struct machine *m);
+
+/* PSCI SYSTEM_OFF and SYSTEM_RESET, as qemu-system-arm does them: off ends percore with
+ * status 0; reset restarts the machine, or ends it with 0 under -no-reboot. */
+static void machine_on_system_event(struct machine *m, unsigned src,
+                                    const struct msg_system_event *e)
+{
+    switch (e->event) {
+    case SYSTEM_EVENT_OFF:
+        log_item(LOG_SUP, "vCPU %u: system off (PC=0x%08x)", src, e->pc);
+        machine_stop(m, 0);
+        break;
+    case SYSTEM_EVENT_RESET:
+        log_item(LOG_SUP, "vCPU %u: system reset (PC=0x%08x)%s", src, e->pc,
+                 m->cfg->no_reboot ? ": -no-reboot, stopping" : "");
+        if (m->cfg->no_reboot)
+            machine_stop(m, 0);
+        else
+            machine_reset_begin(m);
+        break;
+    default: log_notice("vCPU %u sent an unknown system event %u: ignored", src, e->event);
+    }
+}
+
+/* Messages only a vCPU sends; true when it was one of them. */
+static bool machine_on_vcpu_msg(struct machine *m, unsigned src, const union msg_slot *s)
+{
+    switch (s->hdr.type) {
+    case MSG_MMIO_READ: machine_on_mmio_read(m, src, (const void *)s); return true;
+    case MSG_MMIO_WRITE: machine_on_mmio_write(m, src, (const void *)s); return true;
+    case MSG_SYSTEM_EVENT: machine_on_system_event(m, src, (const void *)s); return true;
+    case MSG_CPU_STARTED:
+        m->cpu[src].started = true;
+        log_item(LOG_SUP, "vCPU %u: process %d is up", src,
+                 ((const struct msg_cpu_started *)s)->pid);
+        return true;
+    }
+    return false;
+}
+
 static void machine_on_msg(void *arg, unsigned src, const union msg_slot *s)
 {
     struct machine *m = arg;
-    switch (s->hdr.type) {
-    case MSG_CPU_STARTED: {
-        const struct msg_cpu_started *st = (const void *)s;
-        if (src < m->cfg->ncpus) {
-            m->cpu[src].started = true;
-            log_item(LOG_SUP, "vCPU %u: process %d is up", src, st->pid);
-        }
-        break;
-    }
-    case MSG_PING: {
+    if (src < m->cfg->ncpus && machine_on_vcpu_msg(m, src, s))
+        return;
+    if (s->hdr.type == MSG_PING) {
         struct msg_pong r;
         msg_pong_for(&r, (const struct msg_ping *)s);
         machine_send(m, src, &r.hdr);
-        break;
+        return;
     }
-    default:
-        log_notice("endpoint %u sent %s, which the coordinator does not take", src,
-                   msg_info(s->hdr.type)->name);
-    }
+    log_notice("endpoint %u sent %s, which the coordinator does not take", src,
+               msg_info(s->hdr.type)->name);
 }
 
 static void machine_on_doorbell(evutil_socket_t fd, short what, void *arg)
@@ -112,6 +167,21 @@ static void machine_on_stop_timer(evutil_socket_t fd, short what, void *arg)
     vcpu_kill_all(m);
 }
 
+/* Asks every vCPU process to exit at its next loop turn; one that has not after the
+ * grace period is killed (invariant 5). Stop and reset both start this way. */
+static void machine_quit_all(struct machine *m)
+{
+    for (unsigned i = 0; i < m->cfg->ncpus; i++) {
+        if (!m->cpu[i].running)
+            continue;
+        atomic_fetch_or(&m->ctrl->cpu[i].exit_request, EXIT_REQ_QUIT);
+        doorbell_ring(&m->ctrl->ep[i], m->doorbell[i]);
+    }
+    struct timeval grace = {STOP_GRACE_SECONDS, 0};
+    if (m->live)
+        evtimer_add(m->ev_stop_timer, &grace);
+}
+
 void machine_stop(struct machine *m, int exit_status)
 {
     if (m->stopping)
@@ -119,19 +189,9 @@ void machine_stop(struct machine *m, int exit_status)
     m->stopping = true;
     m->exit_status = exit_status;
     log_item(LOG_SUP, "stopping the machine (%u vCPU processes to stop)", m->live);
-    for (unsigned i = 0; i < m->cfg->ncpus; i++) {
-        if (!m->cpu[i].running)
-            continue;
-        atomic_fetch_or(&m->ctrl->cpu[i].exit_request, EXIT_REQ_QUIT);
-        doorbell_ring(&m->ctrl->ep[i], m->doorbell[i]);
-    }
-    if (m->live == 0) {
+    machine_quit_all(m);
+    if (m->live == 0)
         event_base_loopbreak(m->base);
-        return;
-    }
-    struct timeval grace = {STOP_GRACE_SECONDS, 0};
-    m->ev_stop_timer = evtimer_new(m->base, machine_on_stop_timer, m);
-    evtimer_add(m->ev_stop_timer, &grace);
 }
 
 static void machine_on_signal(evutil_socket_t sig, short what, void *arg)
@@ -168,19 +228,137 @@ static int machine_setup_shm(struct machine *m)
     return 0;
 }
 
-static void machine_reset_cpus(struct machine *m)
+/* Every vCPU as it comes out of reset: the register file exactly as a fresh control
+ * region holds it, then the reset state. -S holds the boot vCPU at power-on only: a
+ * guest reset later runs on, as qemu's does. */
+static void machine_reset_cpus(struct machine *m, bool power_on)
 {
     for (unsigned i = 0; i < m->cfg->ncpus; i++) {
         struct ctrl_cpu *c = &m->ctrl->cpu[i];
-        /* Reset state (ARM ARM B1.9.2): SVC mode, A, I and F masked, ARM state. */
-        arm_regs_set_cpsr_bits(&c->regs, 0x1d3);
-        c->regs.cp15.midr = 0x414fc0f0;
-        c->regs.cp15.mpidr = 0x80000000u | i;
+        atomic_store(&c->exit_request, 0);
+        arm_regs_reset(&c->regs, 0x80000000u | i);
+        /* qemu-system-arm's reset leaves Z set: start as it does. */
+        arm_regs_set_cpsr_bits(&c->regs, BOOT_CPSR);
         /* The boot CPU runs (or waits for the debugger with -S); the others
          * stay powered off until PSCI CPU_ON, as on the virt board. */
-        unsigned state = i ? CPU_OFF : m->cfg->start_stopped ? CPU_STOPPED : CPU_RUNNING;
+        bool hold = power_on && m->cfg->start_stopped;
+        unsigned state = i ? CPU_OFF : hold ? CPU_STOPPED : CPU_RUNNING;
         atomic_store(&c->run_state, state);
     }
+}
+
+/* The kernel into RAM and the boot vCPU's registers, at start and at every reset. */
+static void machine_boot(struct machine *m)
+{
+    const struct boot_image *img = m->cfg->kernel_image;
+    if (!img)
+        return;
+    boot_image_load(img, m->ram.base);
+    boot_image_set_regs(img, &m->ctrl->cpu[0].regs);
+}
+
+/* Tells the vCPUs which guest-physical windows are the coordinator's devices: an
+ * access there becomes a MSG_MMIO_READ or MSG_MMIO_WRITE to us. */
+static void machine_publish_windows(struct machine *m)
+{
+    struct ctrl_header *h = &m->ctrl->hdr;
+    _Static_assert(HW_MAX_REGIONS <= CTRL_MAX_MMIO, "every bus window fits the table");
+    for (unsigned i = 0; i < m->bus.n; i++)
+        h->mmio[i] = (struct ctrl_mmio_window){
+            .base = m->bus.region[i].base,
+            .size = m->bus.region[i].size,
+            .owner = CTRL_EP_COORD,
+        };
+    h->n_mmio = m->bus.n;
+}
+
+/* The devices the coordinator owns (../shared/reference/virt-board.md). */
+static int machine_setup_board(struct machine *m)
+{
+    hw_bus_init(&m->bus);
+    void *uart = pl011_create(serial_tx, &m->serial);
+    int err = hw_bus_map(&m->bus, VIRT_UART_BASE, PL011_SIZE, &pl011_ops, uart);
+    if (err) { /* the layout is fixed: only an emulator bug gets here */
+        log_notice("cannot map the UART at 0x%08llx: %s", VIRT_UART_BASE, strerror(-err));
+        pl011_ops.destroy(uart);
+        return err;
+    }
+    machine_publish_windows(m);
+    return 0;
+}
+
+static int machine_spawn_all(struct machine *m)
+{
+    for (unsigned i = 0; i < m->cfg->ncpus; i++) {
+        int err = vcpu_spawn(m, i);
+        if (err) {
+            log_notice("cannot start vCPU %u process '%s': %s", i, m->cfg->cpu_binary,
+                       strerror(-err));
+            return err;
+        }
+    }
+    return 0;
+}
+
+/* A guest reset (PSCI SYSTEM_RESET) is a fresh machine in the same RAM, as qemu's
+ * system reset is: every vCPU process is asked to exit (their code caches go with
+ * them), and once the last one is gone machine_on_reset reloads the kernel, resets the
+ * devices and the register files and starts new processes. RAM is not cleared (it is
+ * not on qemu either); the kernel image is copied in again. */
+static void machine_reset_begin(struct machine *m)
+{
+    if (m->stopping || m->resetting)
+        return;
+    m->resetting = true;
+    log_item(LOG_SUP, "resetting the machine (%u vCPU processes to stop)", m->live);
+    machine_quit_all(m);
+    machine_vcpu_gone(m);
+}
+
+void machine_vcpu_gone(struct machine *m)
+{
+    if (m->stopping && m->live == 0)
+        event_base_loopbreak(m->base);
+    else if (m->resetting && m->live == 0)
+        event_active(m->ev_reset, EV_TIMEOUT, 0); /* not from inside a ring drain */
+}
+
+/* With every vCPU process gone, the rings to and from the vCPUs are nobody's: take
+ * what the old processes sent (their last UART bytes), then start them empty, with
+ * fresh sequence numbers. */
+static void machine_reset_rings(struct machine *m)
+{
+    while (mbox_drain(&m->mbox, machine_on_msg, m, 256))
+        ;
+    for (unsigned s = 0; s < CTRL_MAX_EPS; s++)
+        for (unsigned d = 0; d < CTRL_MAX_EPS; d++)
+            if (s != d && (s < CTRL_MAX_CPUS || d < CTRL_MAX_CPUS))
+                ring_init(ctrl_ring(m->ctrl, s, d), CTRL_RING_SLOTS);
+    mbox_init(&m->mbox, m->ctrl, CTRL_EP_COORD, m->doorbell);
+    for (unsigned i = 0; i < CTRL_MAX_CPUS; i++) {
+        g_queue_clear_full(&m->backlog[i], g_free);
+        atomic_store(&m->ctrl->ep[i].sleeping, 0);
+        if (m->doorbell[i] >= 0)
+            doorbell_clear(m->doorbell[i]);
+        m->cpu[i].started = false;
+    }
+}
+
+static void machine_on_reset(evutil_socket_t fd, short what, void *arg)
+{
+    struct machine *m = arg;
+    if (!m->resetting || m->stopping || m->live)
+        return;
+    evtimer_del(m->ev_stop_timer);
+    machine_reset_rings(m);
+    if (m->stopping)
+        return; /* the old processes' last messages included a SYSTEM_OFF */
+    hw_bus_reset(&m->bus);
+    machine_reset_cpus(m, false);
+    machine_boot(m);
+    m->resetting = false;
+    if (machine_spawn_all(m) < 0)
+        machine_stop(m, 1);
 }
 
 static int machine_setup_loop(struct machine *m)
@@ -199,6 +377,11 @@ static int machine_setup_loop(struct machine *m)
     m->ev_sigint = evsignal_new(m->base, SIGINT, machine_on_signal, m);
     m->ev_sigterm = evsignal_new(m->base, SIGTERM, machine_on_signal, m);
     m->ev_sighup = evsignal_new(m->base, SIGHUP, machine_on_signal, m);
+    m->ev_stop_timer = evtimer_new(m->base, machine_on_stop_timer, m);
+    m->ev_reset = event_new(m->base, -1, 0, machine_on_reset, m);
+    if (!m->ev_doorbell || !m->ev_sigint || !m->ev_sigterm || !m->ev_sighup || !m->ev_stop_timer ||
+        !m->ev_reset)
+        return -ENOMEM;
     event_add(m->ev_doorbell, NULL);
     event_add(m->ev_sigint, NULL);
     event_add(m->ev_sigterm, NULL);
@@ -209,8 +392,8 @@ static int machine_setup_loop(struct machine *m)
 static void machine_teardown(struct machine *m)
 {
     vcpu_release(m);
-    struct event *evs[] = {m->ev_doorbell, m->ev_sigint, m->ev_sigterm, m->ev_sighup,
-                           m->ev_stop_timer};
+    struct event *evs[] = {m->ev_doorbell, m->ev_sigint,     m->ev_sigterm,
+                           m->ev_sighup,   m->ev_stop_timer, m->ev_reset};
     for (unsigned i = 0; i < G_N_ELEMENTS(evs); i++)
         if (evs[i])
             event_free(evs[i]);
@@ -221,35 +404,47 @@ static void machine_teardown(struct machine *m)
         if (m->doorbell[i] >= 0)
             close(m->doorbell[i]);
     }
+    hw_bus_destroy(&m->bus);
+    serial_close(&m->serial);
     shm_region_unlink(&m->ram);
     shm_region_unlink(&m->ctrl_rgn);
     shm_region_unmap(&m->ram);
     shm_region_unmap(&m->ctrl_rgn);
 }
 
+/* The -serial backend first: a socket that cannot be reached stops percore before
+ * anything else exists. */
+static int machine_open_serial(struct machine *m)
+{
+    char *why = NULL;
+    int err = serial_open(&m->serial, m->cfg, &why);
+    if (err) {
+        log_notice("%s", why);
+        g_free(why);
+    }
+    return err;
+}
+
 static int machine_start(struct machine *m)
 {
-    int err = machine_setup_shm(m);
+    int err = machine_open_serial(m);
+    if (!err)
+        err = machine_setup_shm(m);
     if (!err)
         err = machine_setup_loop(m);
+    if (!err)
+        err = machine_setup_board(m);
     if (err)
         return err;
-    machine_reset_cpus(m);
-    for (unsigned i = 0; i < m->cfg->ncpus; i++) {
-        err = vcpu_spawn(m, i);
-        if (err) {
-            log_notice("cannot start vCPU %u process '%s': %s", i, m->cfg->cpu_binary,
-                       strerror(-err));
-            return err;
-        }
-    }
-    return 0;
+    machine_reset_cpus(m, true);
+    machine_boot(m);
+    return machine_spawn_all(m);
 }
 
 int coordinator_run(const struct machine_config *cfg)
 {
     struct machine m = {.cfg = cfg};
-    m.ram.fd = m.ctrl_rgn.fd = -1;
+    m.ram.fd = m.ctrl_rgn.fd = m.serial.fd = -1;
     for (unsigned i = 0; i < CTRL_MAX_EPS; i++) {
         m.doorbell[i] = -1;
         g_queue_init(&m.backlog[i]);
@@ -263,9 +458,8 @@ int coordinator_run(const struct machine_config *cfg)
         machine_teardown(&m);
         return 1;
     }
-    log_notice("machine up: %u vCPU processes, %llu MiB RAM. No CPU execution engine yet: "
-               "the vCPUs wait for work; stop with Ctrl-C",
-               cfg->ncpus, (unsigned long long)(cfg->ram_size >> 20));
+    log_item(LOG_SUP, "machine up: %u vCPU processes, %llu MiB RAM", cfg->ncpus,
+             (unsigned long long)(cfg->ram_size >> 20));
     event_base_dispatch(m.base);
     machine_teardown(&m);
     return m.exit_status;

@@ -179,23 +179,25 @@ static void vcpu_exited(evutil_socket_t fd, short what, void *arg)
     g_queue_clear_full(&m->backlog[v->index], g_free);
     mbox_ring_all(&m->mbox);
 
-    bool clean = m->stopping && si.si_code == CLD_EXITED && si.si_status == 0;
+    /* Asked to go: the machine stops, or resets and will start a new process. */
+    bool asked = m->stopping || m->resetting;
+    bool clean = asked && si.si_code == CLD_EXITED && si.si_status == 0;
     if (clean) {
         log_item(LOG_SUP, "vCPU %u: process %d exited", v->index, (int)v->pid);
     } else {
         atomic_store(&m->ctrl->cpu[v->index].run_state, CPU_CRASHED);
-        if (!m->stopping) {
+        if (!asked) {
             vcpu_report_crash(m, v, &si);
             if (m->cfg->on_crash == CRASH_POWEROFF)
                 machine_stop(m, 1);
         } else {
             char how[96];
             vcpu_describe_exit(&si, how, sizeof(how));
-            log_item(LOG_SUP, "vCPU %u: process %d %s while stopping", v->index, (int)v->pid, how);
+            log_item(LOG_SUP, "vCPU %u: process %d %s while %s", v->index, (int)v->pid, how,
+                     m->stopping ? "stopping" : "resetting");
         }
     }
-    if (m->stopping && m->live == 0)
-        event_base_loopbreak(m->base);
+    machine_vcpu_gone(m);
 }
 
 void vcpu_kill_all(struct machine *m)

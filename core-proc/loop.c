@@ -1,7 +1,7 @@
 /* The vCPU run loop: exit requests, then messages, then execution, then a wait on
- * the doorbell when there is nothing to run. There is no execution engine yet (the
- * CPU core is its own issue), so a vCPU only ever takes messages and waits. */
+ * the doorbell when there is nothing to run (powered off, stopped, or in WFI). */
 #include <errno.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "core-proc/core.h"
@@ -19,10 +19,17 @@ static void core_on_msg(void *arg, unsigned src, const union msg_slot *s)
             atomic_fetch_add_explicit(&c->cpu->counters.msgs_out, 1, memory_order_relaxed);
         break;
     }
+    case MSG_MMIO_DATA: core_on_mmio_data(c, (const struct msg_mmio_data *)s); break;
     default:
         log_notice("endpoint %u sent %s, which a vCPU does not take", src,
                    msg_info(s->hdr.type)->name);
     }
+}
+
+void core_drain(struct core *c)
+{
+    while (mbox_drain(&c->mbox, core_on_msg, c, 64))
+        ;
 }
 
 static bool core_has_work(void *arg)
@@ -32,13 +39,26 @@ static bool core_has_work(void *arg)
            mbox_pending(&c->mbox);
 }
 
+void core_wait(struct core *c)
+{
+    enum doorbell_wait_result w =
+        doorbell_wait(c->self, c->mbox.fd[c->index], core_has_work, c, c->coord_pidfd, -1);
+    atomic_fetch_add_explicit(&c->cpu->counters.wakeups, 1, memory_order_relaxed);
+    if (w == DOORBELL_WATCHED) {
+        log_notice("the coordinator died: vCPU %u stops", c->index);
+        exit(1);
+    }
+    if (atomic_load(&c->cpu->exit_request) & EXIT_REQ_QUIT)
+        c->quit = true;
+}
+
 /* Takes the exit-request word; true when the process must end. */
 static bool core_take_exit_requests(struct core *c)
 {
     uint32_t req = atomic_exchange_explicit(&c->cpu->exit_request, 0, memory_order_acq_rel);
     if (req)
         atomic_fetch_add_explicit(&c->cpu->counters.exits, 1, memory_order_relaxed);
-    return (req & EXIT_REQ_QUIT) != 0;
+    return (req & EXIT_REQ_QUIT) || c->quit;
 }
 
 static void core_announce(struct core *c)
@@ -51,25 +71,44 @@ static void core_announce(struct core *c)
         atomic_fetch_add_explicit(&c->cpu->counters.msgs_out, 1, memory_order_relaxed);
 }
 
+/* Runs guest code until something needs the loop; false when the vCPU waits. */
+static bool core_execute(struct core *c)
+{
+    if (atomic_load(&c->cpu->run_state) != CPU_RUNNING)
+        return false;
+    enum arm_exit_reason why = arm_cpu_run(c->arm, 0);
+    struct arm_cpu_stats st;
+    arm_cpu_stats(c->arm, &st);
+    atomic_store_explicit(&c->cpu->counters.blocks, st.blocks, memory_order_relaxed);
+    atomic_store_explicit(&c->cpu->counters.insns, st.insns, memory_order_relaxed);
+    switch (why) {
+    case ARM_EXIT_WFI:
+        /* No interrupt source exists yet (the GIC and timer are the board issue):
+         * a doorbell is the only thing that ends the wait. */
+        atomic_store(&c->cpu->run_state, CPU_WFI);
+        return false;
+    case ARM_EXIT_HALTED: atomic_store(&c->cpu->run_state, CPU_STOPPED); return false;
+    default: return true;
+    }
+}
+
 int core_run(struct core *c)
 {
+    c->arm = core_cpu_new(c);
     core_announce(c);
-    log_item(LOG_SUP, "vCPU %u up (state %s); no execution engine yet: waiting for messages",
-             c->index, cpu_state_name(atomic_load(&c->cpu->run_state)));
+    log_item(LOG_SUP, "vCPU %u up (state %s, pc 0x%08x)", c->index,
+             cpu_state_name(atomic_load(&c->cpu->run_state)), c->cpu->regs.r[15]);
     for (;;) {
         if (core_take_exit_requests(c))
             break;
-        while (mbox_drain(&c->mbox, core_on_msg, c, 64))
-            ;
-        /* Execution goes here once target-arm exists; until then nothing runs. */
-        enum doorbell_wait_result w =
-            doorbell_wait(c->self, c->mbox.fd[c->index], core_has_work, c, c->coord_pidfd, -1);
-        atomic_fetch_add_explicit(&c->cpu->counters.wakeups, 1, memory_order_relaxed);
-        if (w == DOORBELL_WATCHED) {
-            log_notice("the coordinator died: vCPU %u stops", c->index);
-            return 1;
-        }
+        core_drain(c);
+        if (core_execute(c))
+            continue;
+        core_wait(c);
+        if (atomic_load(&c->cpu->run_state) == CPU_WFI)
+            atomic_store(&c->cpu->run_state, CPU_RUNNING);
     }
     log_item(LOG_SUP, "vCPU %u: quit requested", c->index);
+    arm_cpu_free(c->arm);
     return 0;
 }

@@ -31,14 +31,25 @@ struct hw_bus {
 };
 
 void hw_bus_init(struct hw_bus *bus);
-/* Maps a device; 0, or -EEXIST (overlap), -ENOSPC (table full). */
+/* Maps a device; 0, or -EEXIST (overlap), -ENOSPC (table full), -EINVAL (empty window,
+ * or one that wraps past the end of the address space). */
 int hw_bus_map(struct hw_bus *bus, uint64_t base, uint64_t size, const struct hw_ops *ops,
                void *opaque);
 const struct hw_region *hw_bus_find(const struct hw_bus *bus, uint64_t addr, unsigned size);
-/* False when no device answers: nothing mapped there, or the device refused. */
+/* False when no device answers: nothing mapped there, an access that straddles a
+ * window's end, a size other than 1, 2, 4 or 8, or the device refused. As on a real
+ * bus, only the access's bytes travel: a read's value and a write's value are cut to
+ * size bytes. */
 bool hw_bus_read(struct hw_bus *bus, uint64_t addr, unsigned size, uint64_t *value);
 bool hw_bus_write(struct hw_bus *bus, uint64_t addr, unsigned size, uint64_t value);
+/* Resets (destroys) every mapped device once, even one mapped in several windows. */
 void hw_bus_reset(struct hw_bus *bus);
 void hw_bus_destroy(struct hw_bus *bus);
+
+/* PL011 UART (hw/pl011.c), as qemu-system-arm 7.2's "pl011": every byte the guest
+ * writes to UARTDR goes to tx(arg, byte). Its window is PL011_SIZE bytes. */
+#define PL011_SIZE 0x1000u
+extern const struct hw_ops pl011_ops;
+void *pl011_create(void (*tx)(void *arg, uint8_t byte), void *arg);
 
 #endif

@@ -43,6 +43,7 @@ const char *cpu_state_name(unsigned state);
 enum cpu_exit_request {
     EXIT_REQ_MSG = 1u << 0,  /* messages are waiting on its rings */
     EXIT_REQ_QUIT = 1u << 1, /* the machine is stopping: exit the process */
+    EXIT_REQ_SELF = 1u << 2, /* the vCPU itself leaves its run loop (PSCI, I/O wait) */
 };
 
 /* ARM banked-register sets (ARM ARM B1.3.2): USR/SYS share one. */
@@ -69,7 +70,8 @@ struct arm_cp15 {
     uint32_t tpidrurw, tpidruro, tpidrprw;
     uint32_t csselr, mvbar, scr, nsacr;
     uint32_t pmcr, pmcntenset, pmovsr, pmselr, pmuserenr, pmintenset;
-    uint32_t spare[96];
+    uint32_t par;
+    uint32_t spare[95];
 };
 _Static_assert(sizeof(struct arm_cp15) == 512, "cp15 block size");
 

@@ -89,10 +89,10 @@ struct msg_test {
     X(MSG_PING, msg_ping, "echo request")                                                          \
     X(MSG_PONG, msg_pong, "echo reply")                                                            \
     X(MSG_CPU_STARTED, msg_cpu_started, "vCPU process is up (index, pid)")                         \
-    X(MSG_TEST, msg_test, "stress-test payload (sequence, words, checksum)")                \
-    X(MSG_MMIO_READ, msg_mmio_read, "device read: address, size, token (vCPU -> owner)")     \
-    X(MSG_MMIO_WRITE, msg_mmio_write, "posted device write: address, value, size")          \
-    X(MSG_MMIO_DATA, msg_mmio_data, "device read reply: value, token, ok (owner -> vCPU)")  \
+    X(MSG_TEST, msg_test, "stress-test payload (sequence, words, checksum)")                       \
+    X(MSG_MMIO_READ, msg_mmio_read, "device read: address, size, token (vCPU -> owner)")           \
+    X(MSG_MMIO_WRITE, msg_mmio_write, "posted device write: address, value, size")                 \
+    X(MSG_MMIO_DATA, msg_mmio_data, "device read reply: value, token, ok (owner -> vCPU)")         \
     X(MSG_SYSTEM_EVENT, msg_system_event, "PSCI SYSTEM_OFF / SYSTEM_RESET (vCPU -> coord)")
 
 enum msg_type {

@@ -13,7 +13,13 @@
 #define LOG_ITEMS(X)                                                                               \
     X(SUP, "sup", "supervision: process start, exit, crash policy")                                \
     X(RING, "ring", "cross-process messages sent and received")                                    \
-    X(SHM, "shm", "shared-memory objects created, swept and removed")
+    X(SHM, "shm", "shared-memory objects created, swept and removed")                              \
+    X(IN_ASM, "in_asm", "guest instructions of each block translated (capstone)")                  \
+    X(EXEC, "exec", "each block executed")                                                         \
+    X(INT, "int", "exceptions and interrupts taken")                                               \
+    X(CPU, "cpu", "registers before each block")                                                   \
+    X(UNIMP, "unimp", "unimplemented features the guest tried (system registers...)")              \
+    X(GUEST_ERRORS, "guest_errors", "bad guest device programming and accesses")
 
 enum log_item_bit {
 #define LOG_ITEM_ENUM(id, name, help) LOG_BIT_##id,
@@ -22,9 +28,15 @@ enum log_item_bit {
         LOG_BIT_COUNT
 };
 
-#define LOG_SUP  (1u << LOG_BIT_SUP)
-#define LOG_RING (1u << LOG_BIT_RING)
-#define LOG_SHM  (1u << LOG_BIT_SHM)
+#define LOG_SUP          (1u << LOG_BIT_SUP)
+#define LOG_RING         (1u << LOG_BIT_RING)
+#define LOG_SHM          (1u << LOG_BIT_SHM)
+#define LOG_IN_ASM       (1u << LOG_BIT_IN_ASM)
+#define LOG_EXEC         (1u << LOG_BIT_EXEC)
+#define LOG_INT          (1u << LOG_BIT_INT)
+#define LOG_CPU          (1u << LOG_BIT_CPU)
+#define LOG_UNIMP        (1u << LOG_BIT_UNIMP)
+#define LOG_GUEST_ERRORS (1u << LOG_BIT_GUEST_ERRORS)
 
 /* Parses "item,item" (or "help") into a mask; on an unknown item returns false
  * and points *bad at it (caller frees nothing: *bad is a copy owned by the caller). */

@@ -75,7 +75,13 @@ good "-d help lists items" "^sup " -d help
 good "-M help lists virt" "^virt " -M help
 good "-cpu help lists cortex-a15" "cortex-a15" -cpu help
 
-# Good options start a machine (stopped at once with SIGTERM).
+# Good options start a machine (stopped at once with SIGTERM). -serial unix:PATH
+# connects to PATH as a client: a listener (perl, which Debian always has) waits there.
+perl -MSocket -e 'socket(S, PF_UNIX, SOCK_STREAM, 0) && bind(S, pack_sockaddr_un($ARGV[0])) &&
+    listen(S, 1) && accept(C, S) or die "listener: $!"; 1 while sysread(C, $b, 4096)' \
+    "$TMP/sö" &
+PIDS="$PIDS $!"
+wait_until test -S "$TMP/sö"
 start_machine "$TMP/utf8.log" -machine type=virt -m 1.5G -smp 2 -kernel "$TMP/kernel.bin" \
     -append "console=ttyAMA0 café" -serial unix:"$TMP/sö"
 M=$MPID

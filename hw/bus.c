@@ -1,0 +1,111 @@
+/* The device bus: a short table of guest-physical windows, each served by one device.
+ * Every access is checked here before a device sees it (invariant 6): the device gets
+ * an offset inside its window and a size it can rely on. */
+#include <errno.h>
+#include <string.h>
+
+#include "hw/hw.h"
+
+void hw_bus_init(struct hw_bus *bus)
+{
+    memset(bus, 0, sizeof(*bus));
+}
+
+/* [base, base + size) is a valid window: not empty, not wrapping past 2^64. */
+static bool hw_bus_window_ok(uint64_t base, uint64_t size)
+{
+    return size != 0 && base + size - 1 >= base;
+}
+
+static bool hw_bus_overlaps(const struct hw_region *r, uint64_t base, uint64_t size)
+{
+    /* Both windows are valid, so their last bytes cannot overflow. */
+    return base <= r->base + r->size - 1 && r->base <= base + size - 1;
+}
+
+int hw_bus_map(struct hw_bus *bus, uint64_t base, uint64_t size, const struct hw_ops *ops,
+               void *opaque)
+{
+    if (!hw_bus_window_ok(base, size))
+        return -EINVAL;
+    for (unsigned i = 0; i < bus->n; i++)
+        if (hw_bus_overlaps(&bus->region[i], base, size))
+            return -EEXIST;
+    if (bus->n >= HW_MAX_REGIONS)
+        return -ENOSPC;
+    bus->region[bus->n++] = (struct hw_region){base, size, ops, opaque};
+    return 0;
+}
+
+static bool hw_bus_size_ok(unsigned size)
+{
+    return size == 1 || size == 2 || size == 4 || size == 8;
+}
+
+const struct hw_region *hw_bus_find(const struct hw_bus *bus, uint64_t addr, unsigned size)
+{
+    if (size == 0 || addr + (size - 1) < addr)
+        return NULL; /* empty, or wraps past 2^64 */
+    for (unsigned i = 0; i < bus->n; i++) {
+        const struct hw_region *r = &bus->region[i];
+        /* The whole access inside the window: an access that straddles its end is
+         * nobody's (written so that nothing overflows). */
+        if (addr >= r->base && addr - r->base <= r->size - size && size <= r->size)
+            return r;
+    }
+    return NULL;
+}
+
+/* The bytes of an access: a device may answer with a whole register, the bus keeps
+ * the size bytes that were asked for. */
+static uint64_t hw_bus_mask(unsigned size)
+{
+    return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+}
+
+bool hw_bus_read(struct hw_bus *bus, uint64_t addr, unsigned size, uint64_t *value)
+{
+    *value = 0;
+    const struct hw_region *r = hw_bus_size_ok(size) ? hw_bus_find(bus, addr, size) : NULL;
+    if (!r || !r->ops->read)
+        return false;
+    uint64_t v = 0;
+    if (!r->ops->read(r->opaque, addr - r->base, size, &v))
+        return false;
+    *value = v & hw_bus_mask(size);
+    return true;
+}
+
+bool hw_bus_write(struct hw_bus *bus, uint64_t addr, unsigned size, uint64_t value)
+{
+    const struct hw_region *r = hw_bus_size_ok(size) ? hw_bus_find(bus, addr, size) : NULL;
+    if (!r || !r->ops->write)
+        return false;
+    return r->ops->write(r->opaque, addr - r->base, size, value & hw_bus_mask(size));
+}
+
+/* True when an earlier window belongs to the same device: a device mapped in several
+ * windows (a GIC's distributor and CPU interface) is reset and destroyed once. */
+static bool hw_bus_seen(const struct hw_bus *bus, unsigned i)
+{
+    for (unsigned j = 0; j < i; j++)
+        if (bus->region[j].opaque == bus->region[i].opaque &&
+            bus->region[j].ops == bus->region[i].ops)
+            return true;
+    return false;
+}
+
+void hw_bus_reset(struct hw_bus *bus)
+{
+    for (unsigned i = 0; i < bus->n; i++)
+        if (bus->region[i].ops->reset && !hw_bus_seen(bus, i))
+            bus->region[i].ops->reset(bus->region[i].opaque);
+}
+
+void hw_bus_destroy(struct hw_bus *bus)
+{
+    for (unsigned i = 0; i < bus->n; i++)
+        if (bus->region[i].ops->destroy && !hw_bus_seen(bus, i))
+            bus->region[i].ops->destroy(bus->region[i].opaque);
+    bus->n = 0;
+}

@@ -1,0 +1,71 @@
+/* target-arm/: the door. An ARMv7-A (Cortex-A15) vCPU: A32 decoded from pattern
+ * tables into a small IR, blocks cached per process, run by the IR interpreter.
+ * The architectural state is a struct arm_regs the caller owns (in a vCPU process,
+ * the control region's copy, so it is exact at every block boundary); everything
+ * else hangs off struct arm_cpu: there are no globals in target-arm/. */
+#ifndef PERCORE_ARM_H
+#define PERCORE_ARM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "shm/ctrl.h"
+
+struct arm_cpu;
+
+/* What the CPU needs from its process: memory and devices, firmware calls. */
+struct arm_cpu_env {
+    struct arm_regs *regs;
+    uint8_t *ram;      /* host address of guest RAM */
+    uint64_t ram_base; /* guest-physical address of ram[0] */
+    uint64_t ram_size;
+    /* A device access outside RAM. Returns false when nothing answers there
+     * (the CPU takes an external abort). NULL: every such access aborts. */
+    bool (*io_read)(void *opaque, uint64_t pa, unsigned size, uint64_t *value);
+    bool (*io_write)(void *opaque, uint64_t pa, unsigned size, uint64_t value);
+    /* HVC and SMC from a mode where the board's firmware takes them (PSCI).
+     * Returns true when handled (r0-r3 updated); false makes the call UNDEFINED. */
+    bool (*firmware_call)(void *opaque, struct arm_regs *regs, bool smc);
+    void *opaque;
+    _Atomic uint32_t *exit_request; /* non-zero: leave at the next block boundary */
+    const char *log_tag;
+};
+
+enum arm_exit_reason {
+    ARM_EXIT_REQUEST, /* *exit_request became non-zero */
+    ARM_EXIT_WFI,     /* the vCPU executed WFI (or WFE) and waits for an event */
+    ARM_EXIT_HALTED,  /* the vCPU cannot go on (reason logged) until reset */
+    ARM_EXIT_BUDGET,  /* ran the requested number of blocks */
+};
+
+struct arm_cpu *arm_cpu_new(const struct arm_cpu_env *env);
+void arm_cpu_free(struct arm_cpu *cpu);
+/* Architectural reset of the register file (ARM ARM B1.9.2): what a powered-on
+ * Cortex-A15 holds. Needs no vCPU object: the coordinator resets register files too. */
+void arm_regs_reset(struct arm_regs *r, uint32_t mpidr);
+/* arm_regs_reset, and every cache of the vCPU dropped. */
+void arm_cpu_reset(struct arm_cpu *cpu, uint32_t mpidr);
+/* Runs blocks until an exit reason; max_blocks 0 means no limit. */
+enum arm_exit_reason arm_cpu_run(struct arm_cpu *cpu, uint64_t max_blocks);
+/* Drops every translation (I-cache invalidation, reset, code writes by others). */
+void arm_cpu_flush_code(struct arm_cpu *cpu);
+
+struct arm_cpu_stats {
+    uint64_t blocks, insns, translations, tlb_misses, code_invalidations, chained;
+};
+void arm_cpu_stats(const struct arm_cpu *cpu, struct arm_cpu_stats *out);
+
+/* CPSR modes (ARM ARM B1.3.1). */
+enum arm_mode {
+    ARM_MODE_USR = 0x10,
+    ARM_MODE_FIQ = 0x11,
+    ARM_MODE_IRQ = 0x12,
+    ARM_MODE_SVC = 0x13,
+    ARM_MODE_MON = 0x16,
+    ARM_MODE_ABT = 0x17,
+    ARM_MODE_HYP = 0x1a,
+    ARM_MODE_UND = 0x1b,
+    ARM_MODE_SYS = 0x1f,
+};
+
+#endif

@@ -1,0 +1,113 @@
+/* The vCPU object and its run loop: look up (or translate) the block at the pc,
+ * run it, follow chains, and come back to the caller at an exit request, WFI, or
+ * a state this core cannot run. */
+#include <glib.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "target-arm/internal.h"
+#include "util/util.h"
+
+#define CPSR_T (1u << 5)
+
+struct arm_cpu *arm_cpu_new(const struct arm_cpu_env *env)
+{
+    struct arm_cpu *cpu = g_new0(struct arm_cpu, 1);
+    cpu->env = *env;
+    cpu->regs = env->regs;
+    cpu->n_pages = (uint32_t)(env->ram_size >> PAGE_BITS);
+    cpu->page_tbs = g_new0(struct tb *, cpu->n_pages ? cpu->n_pages : 1);
+    cpu->arena = g_ptr_array_new_with_free_func(g_free);
+    tlb_flush(cpu);
+    return cpu;
+}
+
+void arm_cpu_free(struct arm_cpu *cpu)
+{
+    if (!cpu)
+        return;
+    g_ptr_array_free(cpu->arena, TRUE);
+    g_free(cpu->page_tbs);
+    g_free(cpu);
+}
+
+void arm_cpu_flush_code(struct arm_cpu *cpu)
+{
+    tb_flush_all(cpu);
+}
+
+/* Reset (B1.9.2, B4.1.130 SCTLR reset value for the A15): SVC mode, A, I, F set,
+ * ARM state, little-endian, MMU and caches off, vectors at 0. */
+void arm_regs_reset(struct arm_regs *r, uint32_t mpidr)
+{
+    memset(r, 0, sizeof(*r));
+    arm_regs_set_cpsr_bits(r, 0x1d3);
+    r->cp15.midr = 0x414fc0f0; /* Cortex-A15 r4p0, as qemu-system-arm reports it */
+    r->cp15.mpidr = mpidr;
+    r->cp15.sctlr = 0x00c50078;
+    r->cp15.pmcr = 0x410f3000; /* IMP 0x41 (ARM), IDCODE 0x0f (A15), N = 0 counters */
+}
+
+void arm_cpu_reset(struct arm_cpu *cpu, uint32_t mpidr)
+{
+    arm_regs_reset(cpu->regs, mpidr);
+    tb_flush_all(cpu);
+    cpu->halted = cpu->wfi = false;
+}
+
+void arm_cpu_stats(const struct arm_cpu *cpu, struct arm_cpu_stats *out)
+{
+    *out = cpu->stats;
+}
+
+static bool arm_cpu_runnable(struct arm_cpu *cpu)
+{
+    if (!(cpu->regs->cpsr & CPSR_T))
+        return true;
+    /* No T32 decoder yet: say so once and stop this vCPU instead of faking it. */
+    log_notice("%s: Thumb state at pc 0x%08x: T32 is not implemented yet; vCPU halted",
+               cpu->env.log_tag ? cpu->env.log_tag : "cpu", cpu->regs->r[15]);
+    cpu->halted = true;
+    return false;
+}
+
+enum arm_exit_reason arm_cpu_run(struct arm_cpu *cpu, uint64_t max_blocks)
+{
+    struct tb *tb = NULL, *from = NULL;
+    for (uint64_t n = 0;; n++) {
+        if (cpu->env.exit_request &&
+            atomic_load_explicit(cpu->env.exit_request, memory_order_relaxed))
+            return ARM_EXIT_REQUEST;
+        if (cpu->wfi) {
+            cpu->wfi = false;
+            return ARM_EXIT_WFI;
+        }
+        if (cpu->halted || !arm_cpu_runnable(cpu))
+            return ARM_EXIT_HALTED;
+        if (max_blocks && n >= max_blocks)
+            return ARM_EXIT_BUDGET;
+        if (cpu->flush_pending) {
+            tb_flush_all(cpu);
+            tb = from = NULL;
+        }
+        if (!tb) {
+            tb = tb_lookup(cpu, cpu->regs->r[15], arm_tb_flags(cpu->regs));
+            if (!tb) { /* a prefetch abort was taken: go on at its vector */
+                cpu->exception_taken = false;
+                from = NULL;
+                continue;
+            }
+            /* Chain the block that ended with a GOTO to this one for next time. */
+            if (from && from->valid && cpu->chain_slot >= 0 && tb->flags == from->flags)
+                from->chain[cpu->chain_slot] = tb;
+        } else {
+            cpu->stats.chained++;
+        }
+        cpu->chain_slot = -1;
+        struct tb *next = ir_interp_run(cpu, tb);
+        cpu->exception_taken = false;
+        cpu->stats.blocks++;
+        from = tb;
+        tb = next;
+    }
+}

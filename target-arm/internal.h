@@ -1,0 +1,193 @@
+/* target-arm internals: the vCPU context, the IR, blocks, the softmmu TLB. */
+#ifndef PERCORE_ARM_INTERNAL_H
+#define PERCORE_ARM_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "target-arm/arm.h"
+
+/* ---- IR ----
+ * A block is a straight list of ops over 32-bit temporaries; guest registers are
+ * loaded from and stored to the register file by offset (LDENV/STENV). Flag-setting
+ * arithmetic is one op each (ADDS...), so the interpreter dispatches once per ARM
+ * operation rather than once per bit of flag logic. */
+#define IR_OPS(X)                                                                                  \
+    X(MOVI)  /* d = imm */                                                                         \
+    X(MOV)   /* d = a */                                                                           \
+    X(LDENV) /* d = regs word at byte offset aux */                                                \
+    X(STENV) /* regs word at byte offset aux = a */                                                \
+    X(ADD)                                                                                         \
+    X(SUB) X(AND) X(OR) X(XOR) X(BIC) X(MUL) X(NOT) X(LSL) X(LSR) X(ASR)                           \
+        X(ROR) /* d = a shifted by b[7:0], ARM register-shift rules */                             \
+        X(LSL_C) X(LSR_C) X(ASR_C) X(ROR_C) /* as above, c = carry out (C if b[7:0] == 0) */       \
+        X(RRX)                              /* d = C:a[31:1] */                                    \
+        X(RRX_C)                            /* d = a[0] */                                         \
+        X(ADC) X(SBC)                       /* d = a + b + C, a - b - !C */                        \
+        X(ADDS) X(SUBS) X(ADCS) X(SBCS)     /* as ADD/SUB/ADC/SBC, setting N Z C V */              \
+        X(SETNZ)                            /* N, Z from a */                                      \
+        X(SETNZC)                           /* N, Z from a; C from c */                            \
+        X(SETNZ64)                          /* N, Z from the 64-bit value a (low), b (high) */     \
+        X(MULU64)                           /* d:c = a * b unsigned (d low, c high) */             \
+        X(MULS64)                           /* d:c = a * b signed */                               \
+        X(ADD64)                            /* d:c = d:c + a:b */                                  \
+        X(UDIV) X(SDIV) X(CLZ) X(REV) X(REV16) X(REVSH) X(RBIT) X(SEXT8) X(SEXT16) X(ZEXT8)        \
+            X(ZEXT16) X(UBFX) X(SBFX) /* d = a[imm + aux - 1 : imm], zero or sign extended */      \
+        X(BFI)                        /* d = a with bits [imm + aux - 1 : imm] from b */           \
+        X(LD)                         /* d = memory at a; flags: MEMF_* */                         \
+        X(ST)                         /* memory at a = b */                                        \
+        X(BRCOND)                     /* when ARM condition (flags) fails, go to label aux */      \
+        X(JMP)                        /* go to label aux */                                        \
+        X(LABEL)                      /* label aux (no effect) */                                  \
+        X(CALL)                       /* d = fn(cpu, a, b, c, imm); the helper may raise */        \
+        X(INSN)                       /* a guest instruction at imm starts here */                 \
+        X(EXIT)                       /* leave the block; regs.r[15] holds the next pc */          \
+        X(GOTO)                       /* regs.r[15] = imm, then follow chain slot aux */
+
+enum ir_opc {
+#define IR_ENUM(name) IR_##name,
+    IR_OPS(IR_ENUM)
+#undef IR_ENUM
+        IR_OPC_COUNT
+};
+const char *ir_opc_name(unsigned opc);
+
+#define IR_NONE 0xff /* no temp */
+
+/* Memory-op flags. */
+enum {
+    MEMF_SIZE_MASK = 3, /* log2 bytes: 0, 1, 2 */
+    MEMF_SIGN = 1 << 2,
+    MEMF_ALIGN = 1 << 3,   /* always aligned (LDM, LDRD, LDREX...): fault otherwise */
+    MEMF_ALIGN_A = 1 << 4, /* aligned when SCTLR.A is set */
+    MEMF_BE = 1 << 5,      /* big-endian data (CPSR.E) */
+    MEMF_USER = 1 << 6,    /* unprivileged access (LDRT, or user mode) */
+};
+
+typedef uint32_t ir_helper_fn(struct arm_cpu *cpu, uint32_t a, uint32_t b, uint32_t c,
+                              uint32_t imm);
+
+struct ir_op {
+    uint8_t opc, d, a, b, c, flags;
+    uint16_t aux;
+    uint32_t imm;
+    ir_helper_fn *fn;
+};
+
+#define IR_MAX_TEMPS  64
+#define IR_MAX_LABELS 64
+
+/* ---- blocks ---- */
+#define TB_MAX_INSNS 64
+#define TB_HASH_BITS 14
+#define TB_JMP_BITS  12
+
+struct tb {
+    uint32_t pc, phys_pc, flags;
+    uint32_t size; /* guest bytes */
+    uint16_t n_insns, n_ops;
+    bool valid;
+    struct ir_op *ops;
+    struct tb *chain[2]; /* the next block, once found, for GOTO slot 0 and 1 */
+    struct tb *hash_next, *page_next;
+};
+
+/* Translation-relevant state: the block cache key besides the pc. */
+#define TBF_MODE_MASK 0x1fu
+#define TBF_THUMB     (1u << 5)
+#define TBF_BE        (1u << 6)
+
+/* ---- softmmu TLB ---- */
+#define PAGE_BITS 12
+#define PAGE_SIZE (1u << PAGE_BITS)
+#define PAGE_MASK (~(PAGE_SIZE - 1))
+#define TLB_BITS  8
+#define TLB_SIZE  (1u << TLB_BITS)
+/* Low bits of a tag that force the slow path; a fast-path hit compares the whole tag. */
+enum {
+    TLB_INVALID = 1 << 0,
+    TLB_IO = 1 << 1,    /* a device: every access goes to its owner */
+    TLB_CODE = 1 << 2,  /* translated code lives here: writes invalidate it */
+    TLB_WATCH = 1 << 3, /* watched page (exclusive monitor, watchpoints: later) */
+};
+enum { MMU_IDX_PRIV, MMU_IDX_USER, MMU_IDX_COUNT };
+
+struct tlb_entry {
+    uint32_t addr_read, addr_write, addr_code;
+    uint32_t pad;
+    uintptr_t addend; /* host address = guest address + addend */
+};
+
+/* ---- the vCPU context ---- */
+struct arm_cpu {
+    struct arm_cpu_env env;
+    struct arm_regs *regs;
+    struct tlb_entry tlb[MMU_IDX_COUNT][TLB_SIZE];
+    /* Blocks: every one lives until the next full flush (invalidated ones stay
+     * allocated, marked invalid, so a chain pointer is never left dangling). */
+    struct tb *tb_hash[1u << TB_HASH_BITS];
+    struct tb *tb_jmp[1u << TB_JMP_BITS];
+    struct tb **page_tbs; /* per RAM page: blocks translated from it */
+    uint32_t n_pages;
+    void *arena; /* GPtrArray of every allocated block and op array */
+    uint64_t n_tbs;
+    bool flush_pending;   /* drop all code at the next block boundary */
+    bool stop_at_insn;    /* leave the block at the next INSN (code was overwritten) */
+    bool exception_taken; /* a helper changed the pc: leave the block now */
+    bool halted;
+    bool wfi;         /* WFI/WFE executed: leave the run loop and wait */
+    uint32_t insn_pc; /* pc of the instruction being executed */
+    int chain_slot;   /* the GOTO slot the last block left by, or -1 */
+    struct arm_cpu_stats stats;
+};
+
+/* ---- interfaces between the files ---- */
+/* translate.c */
+struct tb *arm_translate(struct arm_cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t flags);
+uint32_t arm_tb_flags(const struct arm_regs *r);
+/* interp.c: runs tb; returns the next block when chained directly, else NULL. */
+struct tb *ir_interp_run(struct arm_cpu *cpu, struct tb *tb);
+/* tb.c */
+struct tb *tb_lookup(struct arm_cpu *cpu, uint32_t pc, uint32_t flags);
+void tb_invalidate_page(struct arm_cpu *cpu, uint32_t page);
+void tb_flush_all(struct arm_cpu *cpu);
+/* mem.c */
+bool mem_load(struct arm_cpu *cpu, uint32_t va, unsigned flags, uint32_t *value);
+bool mem_store(struct arm_cpu *cpu, uint32_t va, unsigned flags, uint32_t value);
+/* Host pointer to the code word at va, or NULL after raising a prefetch abort. */
+const uint8_t *mem_code_ptr(struct arm_cpu *cpu, uint32_t va, uint32_t *phys);
+void tlb_flush(struct arm_cpu *cpu);
+void tlb_mark_code(struct arm_cpu *cpu, uint32_t phys_page);
+int arm_mmu_idx(const struct arm_regs *r);
+/* exception.c (ARM ARM B1.8) */
+enum arm_exception {
+    EXC_RESET,
+    EXC_UNDEF,
+    EXC_SVC,
+    EXC_PREFETCH_ABORT,
+    EXC_DATA_ABORT,
+    EXC_IRQ,
+    EXC_FIQ,
+};
+void arm_take_exception(struct arm_cpu *cpu, enum arm_exception exc, uint32_t insn_pc);
+void arm_data_abort(struct arm_cpu *cpu, uint32_t va, uint32_t fsr, bool write);
+void arm_prefetch_abort(struct arm_cpu *cpu, uint32_t va, uint32_t fsr);
+void arm_switch_mode(struct arm_regs *r, uint32_t new_mode);
+bool arm_mode_valid(uint32_t mode);
+/* Writes CPSR bits under mask the way MSR does from the current mode (B1.3.3). */
+void arm_write_cpsr(struct arm_cpu *cpu, uint32_t value, uint32_t mask, bool exception_return);
+uint32_t arm_spsr_read(struct arm_regs *r);
+void arm_spsr_write(struct arm_regs *r, uint32_t value, uint32_t mask);
+bool arm_cond_passed(const struct arm_regs *r, unsigned cond);
+/* cp15.c: 0 ok, -1 UNDEFINED. */
+int arm_cp15_read(struct arm_cpu *cpu, uint32_t key, uint32_t *value);
+int arm_cp15_write(struct arm_cpu *cpu, uint32_t key, uint32_t value);
+#define CP15_KEY(opc1, crn, crm, opc2) (((opc1) << 12) | ((crn) << 8) | ((crm) << 4) | (opc2))
+
+/* Fault status codes (short-descriptor format, B3.13.3). */
+#define FSR_ALIGNMENT     0x001u
+#define FSR_SYNC_EXTERNAL 0x008u
+#define FSR_WNR           (1u << 11)
+
+#endif

@@ -1,0 +1,13 @@
+/* The guest runtime: include this one header. */
+#ifndef GUEST_H
+#define GUEST_H
+
+#include <stdint.h>
+#include "arm.h"
+#include "exc.h"
+#include "lib.h"
+#include "mmu.h"
+#include "psci.h"
+#include "uart.h"
+
+#endif

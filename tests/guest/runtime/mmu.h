@@ -1,0 +1,15 @@
+/* A flat (VA == PA) short-descriptor translation table of 1 MiB sections. */
+#ifndef GUEST_MMU_H
+#define GUEST_MMU_H
+
+/*
+ * Turns the MMU on with every address mapped to itself, read/write at PL0 and PL1:
+ * 0x00000000-0x3fffffff (flash and devices) as Device, execute-never;
+ * 0x40000000-0xffffffff (RAM and above) as Normal, non-cacheable (so that no cache
+ * maintenance is ever needed). TTBCR = 0, every domain Client, TEX remap and the
+ * access flag off. The caches stay off.
+ */
+void mmu_enable_flat(void);
+void mmu_disable(void);
+
+#endif
