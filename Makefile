@@ -19,7 +19,7 @@ $(error MODE must be release, debug, asan or ubsan (got '$(MODE)'))
 endif
 
 CC ?= gcc
-PKGS := glib-2.0 libevent
+PKGS := glib-2.0 libevent capstone
 WARN := -Wall -Wextra -Werror -Wshadow -Wvla -Wframe-larger-than=16384 -Wmissing-prototypes \
         -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(MODE_CFLAGS) -I. $(shell pkg-config --cflags $(PKGS)) $(EXTRA_CFLAGS)

@@ -94,7 +94,8 @@ struct arm_regs {
     uint32_t usr_r8_12[5]; /* r8-r12 of every mode but FIQ, while in FIQ */
     uint32_t fiq_r8_12[5]; /* FIQ's r8-r12, while not in FIQ */
     uint32_t elr_hyp;
-    uint32_t spare[64];
+    uint32_t fpscr, fpexc; /* VFP system registers (the D registers come with VFP) */
+    uint32_t spare[62];
     struct arm_cp15 cp15;
 };
 _Static_assert(offsetof(struct arm_regs, cp15) == 512, "arm_regs layout");

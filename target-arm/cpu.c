@@ -18,6 +18,8 @@ struct arm_cpu *arm_cpu_new(const struct arm_cpu_env *env)
     cpu->n_pages = (uint32_t)(env->ram_size >> PAGE_BITS);
     cpu->page_tbs = g_new0(struct tb *, cpu->n_pages ? cpu->n_pages : 1);
     cpu->arena = g_ptr_array_new_with_free_func(g_free);
+    cpu->log_exec = log_enabled(LOG_EXEC);
+    cpu->log_cpu = log_enabled(LOG_CPU);
     tlb_flush(cpu);
     return cpu;
 }
@@ -26,6 +28,7 @@ void arm_cpu_free(struct arm_cpu *cpu)
 {
     if (!cpu)
         return;
+    arm_log_close(cpu);
     g_ptr_array_free(cpu->arena, TRUE);
     g_free(cpu->page_tbs);
     g_free(cpu);
@@ -104,6 +107,10 @@ enum arm_exit_reason arm_cpu_run(struct arm_cpu *cpu, uint64_t max_blocks)
             cpu->stats.chained++;
         }
         cpu->chain_slot = -1;
+        if (cpu->log_exec)
+            arm_log_exec(cpu, tb);
+        if (cpu->log_cpu)
+            arm_log_cpu(cpu);
         struct tb *next = ir_interp_run(cpu, tb);
         cpu->exception_taken = false;
         cpu->stats.blocks++;

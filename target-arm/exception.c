@@ -3,6 +3,7 @@
  * software: it boots, like qemu's virt without secure=on, in SVC mode, and HVC/SMC
  * go to the board's firmware (PSCI). */
 #include "target-arm/internal.h"
+#include "util/util.h"
 
 #define CPSR_T   (1u << 5)
 #define CPSR_F   (1u << 6)
@@ -127,6 +128,8 @@ void arm_take_exception(struct arm_cpu *cpu, enum arm_exception exc, uint32_t in
     arm_regs_set_cpsr_bits(r, next);
     r->r[15] = vbase + arm_exc_table[exc].vector;
     r->excl_open = 0;
+    if (log_enabled(LOG_INT))
+        arm_log_exception(cpu, exc, insn_pc, r->r[15]);
     cpu->exception_taken = true;
 }
 

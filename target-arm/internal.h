@@ -139,6 +139,8 @@ struct arm_cpu {
     bool wfi;         /* WFI/WFE executed: leave the run loop and wait */
     uint32_t insn_pc; /* pc of the instruction being executed */
     int chain_slot;   /* the GOTO slot the last block left by, or -1 */
+    uintptr_t cs_handle;    /* capstone, for -d in_asm (disas.c) */
+    bool log_exec, log_cpu; /* -d exec, -d cpu: checked once per block */
     struct arm_cpu_stats stats;
 };
 
@@ -180,6 +182,12 @@ void arm_write_cpsr(struct arm_cpu *cpu, uint32_t value, uint32_t mask, bool exc
 uint32_t arm_spsr_read(struct arm_regs *r);
 void arm_spsr_write(struct arm_regs *r, uint32_t value, uint32_t mask);
 bool arm_cond_passed(const struct arm_regs *r, unsigned cond);
+/* disas.c: -d logging */
+void arm_log_in_asm(struct arm_cpu *cpu, uint32_t pc, const uint8_t *code, unsigned n_insns);
+void arm_log_exec(struct arm_cpu *cpu, const struct tb *tb);
+void arm_log_cpu(struct arm_cpu *cpu);
+void arm_log_exception(struct arm_cpu *cpu, unsigned exc, uint32_t from, uint32_t to);
+void arm_log_close(struct arm_cpu *cpu);
 /* cp15.c: 0 ok, -1 UNDEFINED. */
 int arm_cp15_read(struct arm_cpu *cpu, uint32_t key, uint32_t *value);
 int arm_cp15_write(struct arm_cpu *cpu, uint32_t key, uint32_t value);

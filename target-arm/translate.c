@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "target-arm/translate.h"
+#include "util/util.h"
 
 #include "a32-decode.inc"
 
@@ -217,6 +218,8 @@ struct tb *arm_translate(struct arm_cpu *cpu, uint32_t pc, uint32_t phys_pc, uin
         }
     }
     a32_resolve_labels(&s);
+    if (log_enabled(LOG_IN_ASM))
+        arm_log_in_asm(cpu, pc, code, n);
     struct tb *tb = g_new0(struct tb, 1);
     tb->pc = pc;
     tb->phys_pc = phys_pc;

@@ -79,5 +79,6 @@ ir_helper_fn helper_exception, helper_bx, helper_exception_return, helper_cpsr_r
     helper_barrier, helper_cp15_read, helper_cp15_write, helper_firmware, helper_ldrex,
     helper_strex, helper_clrex, helper_sel, helper_xtb16, helper_bkpt, helper_set_nzcv, helper_swp,
     helper_srs, helper_rfe;
+ir_helper_fn helper_vmrs, helper_vmsr; /* trans-vfp.c */
 
 #endif

@@ -1,0 +1,87 @@
+/* -d logging of the CPU: in_asm (each block's guest code as translated, disassembled
+ * by capstone), exec (each block run), cpu (registers before each block), int
+ * (exceptions taken). The capstone handle hangs off the vCPU, opened on first use. */
+#include <capstone/capstone.h>
+#include <stdio.h>
+
+#include "target-arm/internal.h"
+#include "util/util.h"
+
+static bool disas_open(struct arm_cpu *cpu)
+{
+    if (cpu->cs_handle)
+        return true;
+    csh h;
+    if (cs_open(CS_ARCH_ARM, CS_MODE_ARM, &h) != CS_ERR_OK)
+        return false;
+    cpu->cs_handle = (uintptr_t)h;
+    return true;
+}
+
+void arm_log_in_asm(struct arm_cpu *cpu, uint32_t pc, const uint8_t *code, unsigned n_insns)
+{
+    log_item(LOG_IN_ASM, "IN: 0x%08x, %u instructions", pc, n_insns);
+    cs_insn *insn = NULL;
+    size_t got = disas_open(cpu) ? cs_disasm((csh)cpu->cs_handle, code, 4 * n_insns, pc, 0, &insn) : 0;
+    for (unsigned i = 0; i < n_insns; i++) {
+        uint32_t word = (uint32_t)code[4 * i] | (uint32_t)code[4 * i + 1] << 8 |
+                        (uint32_t)code[4 * i + 2] << 16 | (uint32_t)code[4 * i + 3] << 24;
+        /* capstone stops at the first word it cannot decode: say so for the rest */
+        if (i < got)
+            log_item(LOG_IN_ASM, "0x%08x:  %08x  %s %s", pc + 4 * i, word, insn[i].mnemonic,
+                     insn[i].op_str);
+        else
+            log_item(LOG_IN_ASM, "0x%08x:  %08x  (capstone: undecodable)", pc + 4 * i, word);
+    }
+    if (insn)
+        cs_free(insn, got);
+}
+
+void arm_log_exec(struct arm_cpu *cpu, const struct tb *tb)
+{
+    log_item(LOG_EXEC, "Trace [pc 0x%08x flags 0x%02x] %u instructions", tb->pc,
+             tb->flags, tb->n_insns);
+}
+
+static const char *arm_mode_name(uint32_t mode)
+{
+    switch (mode) {
+    case ARM_MODE_USR: return "usr";
+    case ARM_MODE_FIQ: return "fiq";
+    case ARM_MODE_IRQ: return "irq";
+    case ARM_MODE_SVC: return "svc";
+    case ARM_MODE_ABT: return "abt";
+    case ARM_MODE_UND: return "und";
+    case ARM_MODE_SYS: return "sys";
+    default: return "???";
+    }
+}
+
+void arm_log_cpu(struct arm_cpu *cpu)
+{
+    const struct arm_regs *r = cpu->regs;
+    for (int i = 0; i < 16; i += 4)
+        log_item(LOG_CPU, "R%02d=%08x R%02d=%08x R%02d=%08x R%02d=%08x", i,
+                 r->r[i], i + 1, r->r[i + 1], i + 2, r->r[i + 2], i + 3, r->r[i + 3]);
+    uint32_t psr = arm_regs_cpsr(r);
+    log_item(LOG_CPU, "PSR=%08x %c%c%c%c %c %s32", psr, psr >> 31 ? 'N' : '-',
+             (psr >> 30) & 1 ? 'Z' : '-', (psr >> 29) & 1 ? 'C' : '-', (psr >> 28) & 1 ? 'V' : '-',
+             (psr >> 5) & 1 ? 'T' : 'A', arm_mode_name(psr & 0x1f));
+}
+
+void arm_log_exception(struct arm_cpu *cpu, unsigned exc, uint32_t from, uint32_t to)
+{
+    static const char *const names[] = { "Reset", "Undefined Instruction", "Supervisor Call",
+                                         "Prefetch Abort", "Data Abort", "IRQ", "FIQ" };
+    log_item(LOG_INT, "Taking exception %u [%s] from 0x%08x to 0x%08x", exc,
+             exc < 7 ? names[exc] : "?", from, to);
+}
+
+void arm_log_close(struct arm_cpu *cpu)
+{
+    if (cpu->cs_handle) {
+        csh h = (csh)cpu->cs_handle;
+        cs_close(&h);
+        cpu->cs_handle = 0;
+    }
+}
