@@ -42,7 +42,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 # Keep objects make sees as intermediate (bench/ and test objects).
 .SECONDARY:
 
-.PHONY: all deps test check run bench format clean help
+.PHONY: all deps test check test-isa-long run bench format clean help
 all: $(PROGS) $(TESTS) $(BENCHES)
 
 $(BUILD)/obj/%.o: %.c
@@ -92,6 +92,10 @@ test: deps
 	sh tests/run.sh $(BUILD)
 check: test
 
+# The long ISA differential run: 10^7 random sequences against Unicorn.
+test-isa-long: all
+	PERCORE_ISA_SEQS=10000000 TEST_TIMEOUT=7200 $(BUILD)/tests/test_isa_diff --tap
+
 # Boots the default guest. Until Linux boots (roadmap), that is the hello guest:
 # it prints its transcript on the UART and powers the machine off through PSCI.
 RUN_KERNEL ?= $(BUILD)/guest/hello.elf
@@ -112,6 +116,7 @@ help:
 	@echo "make [MODE=release|debug|asan|ubsan]   build into build/ (or build-MODE/)"
 	@echo "make test     install missing packages, build, run the test suite"
 	@echo "make run      install missing packages, build, start the default machine"
+	@echo "make test-isa-long   10^7 random A32 sequences against Unicorn"
 	@echo "make bench    run the benchmarks"
 	@echo "make deps     install missing Debian packages (mk/packages.txt)"
 	@echo "make format   clang-format the sources"
