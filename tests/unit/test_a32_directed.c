@@ -1,0 +1,273 @@
+/* Directed A32 cases: shifter corner cases, interworking writes to the pc, exception
+ * returns, self-modifying code inside one block, alignment, and each UNPREDICTABLE
+ * encoding's documented treatment (docs/target-arm.md). Expected values come from
+ * the ARM ARM pseudocode, written out here, not from another emulator. */
+#include <glib.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "target-arm/arm.h"
+
+#define RAM_BASE 0x40000000u
+#define RAM_SIZE (1u << 20)
+#define VBAR (RAM_BASE + 0x8000u) /* vectors: eight HVCs, so any exception ends a run */
+#define DATA (RAM_BASE + 0x10000u)
+#define HVC 0xe1400070u
+
+struct t {
+    uint8_t *ram;
+    struct arm_regs regs;
+    _Atomic uint32_t exit_req;
+    struct arm_cpu *cpu;
+};
+
+static bool t_firmware(void *opaque, struct arm_regs *regs, bool smc)
+{
+    atomic_store(&((struct t *)opaque)->exit_req, 1);
+    return true;
+}
+
+static struct t *t_new(void)
+{
+    struct t *t = g_new0(struct t, 1);
+    t->ram = g_malloc0(RAM_SIZE);
+    struct arm_cpu_env env = { .regs = &t->regs, .ram = t->ram, .ram_base = RAM_BASE,
+                               .ram_size = RAM_SIZE, .firmware_call = t_firmware, .opaque = t,
+                               .exit_request = &t->exit_req, .log_tag = "directed" };
+    t->cpu = arm_cpu_new(&env);
+    arm_cpu_reset(t->cpu, 0x80000000u);
+    t->regs.cp15.vbar = VBAR;
+    for (unsigned v = 0; v < 8; v++) {
+        uint32_t insn = HVC | v;
+        memcpy(t->ram + (VBAR - RAM_BASE) + 4 * v, &insn, 4);
+    }
+    t->regs.r[15] = RAM_BASE;
+    return t;
+}
+
+static void t_free(struct t *t)
+{
+    arm_cpu_free(t->cpu);
+    g_free(t->ram);
+    g_free(t);
+}
+
+/* Places code (then an HVC) at RAM_BASE and runs until an HVC or a halt. */
+static enum arm_exit_reason t_run(struct t *t, const uint32_t *code, unsigned n)
+{
+    memcpy(t->ram, code, 4 * n);
+    uint32_t end = HVC;
+    memcpy(t->ram + 4 * n, &end, 4);
+    arm_cpu_flush_code(t->cpu);
+    atomic_store(&t->exit_req, 0);
+    return arm_cpu_run(t->cpu, 10000);
+}
+
+/* The exception vector the run ended in, or -1 when it reached the final HVC. */
+static int t_vector(struct t *t)
+{
+    uint32_t pc = t->regs.r[15] - 4; /* after the HVC */
+    return pc >= VBAR && pc < VBAR + 32 ? (int)(pc - VBAR) : -1;
+}
+
+static uint32_t t_flags(struct t *t)
+{
+    return arm_regs_cpsr(&t->regs) >> 28; /* NZCV */
+}
+
+/* Register-controlled shifts by 0, 32 and more than 32 (A8.4.3). */
+static void test_shift_corners(void)
+{
+    struct t *t = t_new();
+    static const struct { uint32_t insn, rs, expect, c; } cases[] = {
+        { 0xe1b00211u, 32, 0, 1 },            /* movs r0, r1, lsl r2: C = r1[0] */
+        { 0xe1b00211u, 33, 0, 0 },            /* lsl by 33: C = 0 */
+        { 0xe1b00211u, 0, 0x80000003u, 1 },   /* by 0: value and C unchanged (C set before) */
+        { 0xe1b00231u, 32, 0, 1 },            /* lsr by 32: C = r1[31] */
+        { 0xe1b00251u, 40, 0xffffffffu, 1 },  /* asr by 40: all sign, C = sign */
+        { 0xe1b00271u, 32, 0x80000003u, 1 },  /* ror by 32: value, C = bit 31 */
+        { 0xe1b00271u, 0x100, 0x80000003u, 1 }, /* ror by 256: amount byte 0: C unchanged */
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+        t->regs.r[15] = RAM_BASE;
+        t->regs.r[1] = 0x80000003u;
+        t->regs.r[2] = cases[i].rs;
+        t->regs.cf = 1;
+        uint32_t code[] = { cases[i].insn };
+        g_assert_cmpint(t_run(t, code, 1), ==, ARM_EXIT_REQUEST);
+        g_assert_cmpint(t_vector(t), ==, -1);
+        g_assert_cmphex(t->regs.r[0], ==, cases[i].expect);
+        g_assert_cmpuint(t_flags(t) >> 1 & 1, ==, cases[i].c);
+    }
+    /* RRX: C into bit 31, bit 0 into C. */
+    t->regs.r[15] = RAM_BASE;
+    t->regs.r[1] = 0x00000003u;
+    t->regs.cf = 0;
+    uint32_t rrx[] = { 0xe1b00061u }; /* movs r0, r1, rrx */
+    t_run(t, rrx, 1);
+    g_assert_cmphex(t->regs.r[0], ==, 1);
+    g_assert_cmpuint(t_flags(t) >> 1 & 1, ==, 1);
+    t_free(t);
+}
+
+/* ALUWritePC and LoadWritePC interwork in ARMv7 (A2.3.2): bit 0 selects Thumb, which
+ * this core does not run yet: the vCPU halts with T set and the pc at the target. */
+static void test_interworking(void)
+{
+    struct t *t = t_new();
+    uint32_t mov_pc[] = { 0xe1a0f000u }; /* mov pc, r0 */
+    t->regs.r[0] = RAM_BASE + 0x101;
+    g_assert_cmpint(t_run(t, mov_pc, 1), ==, ARM_EXIT_HALTED);
+    g_assert_cmphex(t->regs.r[15], ==, RAM_BASE + 0x100);
+    g_assert_cmpuint(arm_regs_cpsr(&t->regs) & 0x20, ==, 0x20);
+    t_free(t);
+
+    t = t_new(); /* BX to an ARM address with bit 1 set: UNPREDICTABLE, percore aligns */
+    uint32_t bx[] = { 0xe12fff10u }; /* bx r0 */
+    t->regs.r[0] = RAM_BASE + 0x8006; /* VBAR + 6 -> VBAR + 4: the undef-vector HVC */
+    g_assert_cmpint(t_run(t, bx, 1), ==, ARM_EXIT_REQUEST);
+    g_assert_cmphex(t->regs.r[15], ==, VBAR + 8);
+    t_free(t);
+}
+
+/* SUBS pc, lr restores the CPSR from the SPSR (B9.3.20); from System mode, which has
+ * no SPSR, percore makes it UNDEFINED. */
+static void test_exception_return(void)
+{
+    struct t *t = t_new();
+    uint32_t code[] = { 0xe25ef004u }; /* subs pc, lr, #4 */
+    t->regs.r[14] = RAM_BASE + 0x14; /* -> RAM_BASE + 0x10: an HVC we place there */
+    t->regs.spsr = 0x600001df;       /* System mode, Z C set */
+    uint32_t hvc = HVC;
+    memcpy(t->ram + 0x10, &hvc, 4);
+    memcpy(t->ram, code, 4);
+    arm_cpu_flush_code(t->cpu);
+    atomic_store(&t->exit_req, 0);
+    g_assert_cmpint(arm_cpu_run(t->cpu, 100), ==, ARM_EXIT_REQUEST);
+    g_assert_cmphex(arm_regs_cpsr(&t->regs), ==, 0x600001df);
+    g_assert_cmphex(t->regs.r[15], ==, RAM_BASE + 0x14);
+    /* Now in System mode: the same instruction is UNDEFINED. */
+    t->regs.r[15] = RAM_BASE;
+    g_assert_cmpint(t_run(t, code, 1), ==, ARM_EXIT_REQUEST);
+    g_assert_cmpint(t_vector(t), ==, 4);
+    t_free(t);
+}
+
+/* The UNPREDICTABLE encodings percore makes UNDEFINED (docs/target-arm.md). */
+static void test_unpredictable_undefined(void)
+{
+    static const uint32_t cases[] = {
+        0xe08f0211u, /* add r0, pc, r1, lsl r2: the pc in a register-shifted form */
+        0xe1150001u | (1u << 12), /* tst r5, r1 with Rd = 1: a (0) field set */
+        0xe5a00004u, /* str r0, [r0, #4]!: stores its written-back base */
+        0xe0811392u, /* umull r1, r1, r2, r3: RdHi == RdLo */
+        0xe8bd0000u, /* ldm sp!, {}: an empty register list */
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+        struct t *t = t_new();
+        t->regs.r[0] = DATA;
+        t->regs.r[13] = DATA;
+        g_assert_cmpint(t_run(t, &cases[i], 1), ==, ARM_EXIT_REQUEST);
+        g_assert_cmpint(t_vector(t), ==, 4);
+        g_assert_cmphex(t->regs.r[14], ==, RAM_BASE + 4); /* UND: lr = insn + 4 */
+        t_free(t);
+    }
+}
+
+/* LDM with its base in the list and writeback (UNPREDICTABLE in ARMv7): the loaded
+ * value wins, as on the Cortex-A15 and in qemu. */
+static void test_ldm_base_in_list(void)
+{
+    struct t *t = t_new();
+    uint32_t vals[2] = { 0x11111111u, 0x22222222u };
+    memcpy(t->ram + (DATA - RAM_BASE), vals, 8);
+    t->regs.r[0] = DATA;
+    uint32_t code[] = { 0xe8b00003u }; /* ldmia r0!, {r0, r1} */
+    g_assert_cmpint(t_run(t, code, 1), ==, ARM_EXIT_REQUEST);
+    g_assert_cmpint(t_vector(t), ==, -1);
+    g_assert_cmphex(t->regs.r[0], ==, 0x11111111u);
+    g_assert_cmphex(t->regs.r[1], ==, 0x22222222u);
+    t_free(t);
+}
+
+/* A store that overwrites the next instruction of the running block: the new
+ * instruction runs (the block stops at the instruction boundary and is retranslated). */
+static void test_self_modifying_same_block(void)
+{
+    struct t *t = t_new();
+    uint32_t code[] = {
+        0xe59f1008u, /* ldr r1, [pc, #8]  -> the word after the HVC: mov r0, #0x42 */
+        0xe50f1004u, /* str r1, [pc, #-4] -> overwrites the mov below */
+        0xe3a00011u, /* mov r0, #0x11      (replaced before it runs) */
+        HVC,
+        0xe3a00042u, /* mov r0, #0x42 */
+    };
+    memcpy(t->ram, code, sizeof(code));
+    arm_cpu_flush_code(t->cpu);
+    g_assert_cmpint(arm_cpu_run(t->cpu, 100), ==, ARM_EXIT_REQUEST);
+    g_assert_cmphex(t->regs.r[0], ==, 0x42);
+    t_free(t);
+}
+
+/* Unaligned LDR works with SCTLR.A clear and faults with it set; LDRD always needs
+ * word alignment (A3.2.1). DFSR 0x001 = alignment fault, DFAR the address. */
+static void test_alignment(void)
+{
+    struct t *t = t_new();
+    uint32_t words[2] = { 0x44332211u, 0x88776655u };
+    memcpy(t->ram + (DATA - RAM_BASE), words, 8);
+    t->regs.r[0] = DATA + 1;
+    uint32_t ldr[] = { 0xe5901000u }; /* ldr r1, [r0] */
+    t_run(t, ldr, 1);
+    g_assert_cmphex(t->regs.r[1], ==, 0x55443322u);
+    t->regs.r[15] = RAM_BASE;
+    t->regs.cp15.sctlr |= 2;
+    t_run(t, ldr, 1);
+    g_assert_cmpint(t_vector(t), ==, 0x10);
+    g_assert_cmphex(t->regs.cp15.dfsr, ==, 0x001);
+    g_assert_cmphex(t->regs.cp15.dfar, ==, DATA + 1);
+    t_free(t);
+
+    t = t_new();
+    t->regs.r[0] = DATA + 2;
+    uint32_t ldrd[] = { 0xe1c020d0u }; /* ldrd r2, r3, [r0] */
+    t_run(t, ldrd, 1);
+    g_assert_cmpint(t_vector(t), ==, 0x10);
+    g_assert_cmphex(t->regs.cp15.dfsr, ==, 0x001);
+    t_free(t);
+}
+
+/* SWP is UNDEFINED unless SCTLR.SW is set (B4.1.130). */
+static void test_swp(void)
+{
+    struct t *t = t_new();
+    uint32_t word = 0xaabbccddu;
+    memcpy(t->ram + (DATA - RAM_BASE), &word, 4);
+    t->regs.r[0] = DATA;
+    t->regs.r[2] = 0x12345678u;
+    uint32_t swp[] = { 0xe1001092u }; /* swp r1, r2, [r0] */
+    t_run(t, swp, 1);
+    g_assert_cmpint(t_vector(t), ==, 4);
+    t->regs.r[15] = RAM_BASE;
+    t->regs.cp15.sctlr |= 1u << 10;
+    t_run(t, swp, 1);
+    g_assert_cmpint(t_vector(t), ==, -1);
+    g_assert_cmphex(t->regs.r[1], ==, 0xaabbccddu);
+    memcpy(&word, t->ram + (DATA - RAM_BASE), 4);
+    g_assert_cmphex(word, ==, 0x12345678u);
+    t_free(t);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/a32/shift-corners", test_shift_corners);
+    g_test_add_func("/a32/interworking", test_interworking);
+    g_test_add_func("/a32/exception-return", test_exception_return);
+    g_test_add_func("/a32/unpredictable-undefined", test_unpredictable_undefined);
+    g_test_add_func("/a32/ldm-base-in-list", test_ldm_base_in_list);
+    g_test_add_func("/a32/self-modifying-same-block", test_self_modifying_same_block);
+    g_test_add_func("/a32/alignment", test_alignment);
+    g_test_add_func("/a32/swp", test_swp);
+    return g_test_run();
+}
