@@ -82,6 +82,7 @@ $(BUILD)/bench/%: $(call obj,bench/%.c) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 include tests/guest/guest.mk
+include bench/bench.mk
 
 deps:
 	@sh mk/deps.sh
@@ -103,8 +104,9 @@ run: deps
 	$(MAKE) all guests
 	$(BUILD)/percore -M virt -cpu cortex-a15 -m 256 -nographic -kernel $(RUN_KERNEL) $(RUNARGS)
 
-bench: all
+bench: all bench-guests
 	$(BUILD)/bench/ring
+	sh bench/cpu.sh $(BUILD)
 
 format:
 	clang-format -i $(wildcard */*.c */*.h tests/unit/*.c)

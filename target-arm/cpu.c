@@ -107,6 +107,7 @@ enum arm_exit_reason arm_cpu_run(struct arm_cpu *cpu, uint64_t max_blocks)
             cpu->stats.chained++;
         }
         cpu->chain_slot = -1;
+        cpu->last_tb = tb;
         if (cpu->log_exec)
             arm_log_exec(cpu, tb);
         if (cpu->log_cpu)
@@ -114,7 +115,8 @@ enum arm_exit_reason arm_cpu_run(struct arm_cpu *cpu, uint64_t max_blocks)
         struct tb *next = ir_interp_run(cpu, tb);
         cpu->exception_taken = false;
         cpu->stats.blocks++;
-        from = tb;
+        cpu->stats.insns += tb->n_insns; /* a block left early by an exception counts whole */
+        from = cpu->last_tb;             /* where a chain slot may need filling */
         tb = next;
     }
 }

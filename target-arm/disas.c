@@ -22,7 +22,8 @@ void arm_log_in_asm(struct arm_cpu *cpu, uint32_t pc, const uint8_t *code, unsig
 {
     log_item(LOG_IN_ASM, "IN: 0x%08x, %u instructions", pc, n_insns);
     cs_insn *insn = NULL;
-    size_t got = disas_open(cpu) ? cs_disasm((csh)cpu->cs_handle, code, 4 * n_insns, pc, 0, &insn) : 0;
+    size_t got =
+        disas_open(cpu) ? cs_disasm((csh)cpu->cs_handle, code, 4 * n_insns, pc, 0, &insn) : 0;
     for (unsigned i = 0; i < n_insns; i++) {
         uint32_t word = (uint32_t)code[4 * i] | (uint32_t)code[4 * i + 1] << 8 |
                         (uint32_t)code[4 * i + 2] << 16 | (uint32_t)code[4 * i + 3] << 24;
@@ -37,10 +38,19 @@ void arm_log_in_asm(struct arm_cpu *cpu, uint32_t pc, const uint8_t *code, unsig
         cs_free(insn, got);
 }
 
+void arm_log_ops(const struct ir_op *ops, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        const struct ir_op *o = &ops[i];
+        log_item(LOG_OP, "  %3u %-8s d=%u a=%u b=%u c=%u imm=0x%x aux=%u flags=0x%x", i,
+                 ir_opc_name(o->opc), o->d, o->a, o->b, o->c, o->imm, o->aux, o->flags);
+    }
+}
+
 void arm_log_exec(struct arm_cpu *cpu, const struct tb *tb)
 {
-    log_item(LOG_EXEC, "Trace [pc 0x%08x flags 0x%02x] %u instructions", tb->pc,
-             tb->flags, tb->n_insns);
+    log_item(LOG_EXEC, "Trace [pc 0x%08x flags 0x%02x] %u instructions", tb->pc, tb->flags,
+             tb->n_insns);
 }
 
 static const char *arm_mode_name(uint32_t mode)
@@ -61,8 +71,8 @@ void arm_log_cpu(struct arm_cpu *cpu)
 {
     const struct arm_regs *r = cpu->regs;
     for (int i = 0; i < 16; i += 4)
-        log_item(LOG_CPU, "R%02d=%08x R%02d=%08x R%02d=%08x R%02d=%08x", i,
-                 r->r[i], i + 1, r->r[i + 1], i + 2, r->r[i + 2], i + 3, r->r[i + 3]);
+        log_item(LOG_CPU, "R%02d=%08x R%02d=%08x R%02d=%08x R%02d=%08x", i, r->r[i], i + 1,
+                 r->r[i + 1], i + 2, r->r[i + 2], i + 3, r->r[i + 3]);
     uint32_t psr = arm_regs_cpsr(r);
     log_item(LOG_CPU, "PSR=%08x %c%c%c%c %c %s32", psr, psr >> 31 ? 'N' : '-',
              (psr >> 30) & 1 ? 'Z' : '-', (psr >> 29) & 1 ? 'C' : '-', (psr >> 28) & 1 ? 'V' : '-',
@@ -71,8 +81,9 @@ void arm_log_cpu(struct arm_cpu *cpu)
 
 void arm_log_exception(struct arm_cpu *cpu, unsigned exc, uint32_t from, uint32_t to)
 {
-    static const char *const names[] = { "Reset", "Undefined Instruction", "Supervisor Call",
-                                         "Prefetch Abort", "Data Abort", "IRQ", "FIQ" };
+    static const char *const names[] = {
+        "Reset", "Undefined Instruction", "Supervisor Call", "Prefetch Abort", "Data Abort", "IRQ",
+        "FIQ"};
     log_item(LOG_INT, "Taking exception %u [%s] from 0x%08x to 0x%08x", exc,
              exc < 7 ? names[exc] : "?", from, to);
 }

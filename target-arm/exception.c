@@ -146,21 +146,3 @@ void arm_prefetch_abort(struct arm_cpu *cpu, uint32_t va, uint32_t fsr)
     cpu->regs->cp15.ifar = va;
     arm_take_exception(cpu, EXC_PREFETCH_ABORT, va);
 }
-
-/* ConditionPassed (A8.3.1), from the flag words. */
-bool arm_cond_passed(const struct arm_regs *r, unsigned cond)
-{
-    bool n = r->nf >> 31, z = r->zf == 0, c = r->cf & 1, v = r->vf >> 31;
-    bool result;
-    switch (cond >> 1) {
-    case 0: result = z; break;
-    case 1: result = c; break;
-    case 2: result = n; break;
-    case 3: result = v; break;
-    case 4: result = c && !z; break;
-    case 5: result = n == v; break;
-    case 6: result = n == v && !z; break;
-    default: return true; /* AL (and 0b1111, handled by the decoder) */
-    }
-    return (cond & 1) ? !result : result;
-}

@@ -14,13 +14,15 @@
  * arithmetic is one op each (ADDS...), so the interpreter dispatches once per ARM
  * operation rather than once per bit of flag logic. */
 #define IR_OPS(X)                                                                                  \
-    X(MOVI)  /* d = imm */                                                                         \
-    X(MOV)   /* d = a */                                                                           \
-    X(LDENV) /* d = regs word at byte offset aux */                                                \
-    X(STENV) /* regs word at byte offset aux = a */                                                \
-    X(ADD)                                                                                         \
-    X(SUB) X(AND) X(OR) X(XOR) X(BIC) X(MUL) X(NOT) X(LSL) X(LSR) X(ASR)                           \
-        X(ROR) /* d = a shifted by b[7:0], ARM register-shift rules */                             \
+    X(MOVI) /* d = imm */                                                                          \
+    X(MOV)  /* d = a */                                                                            \
+    X(ADDI)                                                                                        \
+    X(ANDI) X(ORI) X(XORI)              /* d = a op imm */                                         \
+        X(SHLI) X(SHRI) X(SARI) X(RORI) /* d = a shifted by imm, 1 <= imm <= 31 */                 \
+        X(LDENV)                        /* d = regs word at byte offset aux */                     \
+        X(STENV)                        /* regs word at byte offset aux = a */                     \
+        X(ADD) X(SUB) X(AND) X(OR) X(XOR) X(BIC) X(MUL) X(NOT) X(LSL) X(LSR) X(ASR)                \
+            X(ROR) /* d = a shifted by b[7:0], ARM register-shift rules */                         \
         X(LSL_C) X(LSR_C) X(ASR_C) X(ROR_C) /* as above, c = carry out (C if b[7:0] == 0) */       \
         X(RRX)                              /* d = C:a[31:1] */                                    \
         X(RRX_C)                            /* d = a[0] */                                         \
@@ -75,8 +77,8 @@ struct ir_op {
     ir_helper_fn *fn;
 };
 
-#define IR_MAX_TEMPS  64
-#define IR_MAX_LABELS 64
+#define IR_MAX_TEMPS  255 /* block-wide temps (IR_NONE is 255): blocks end before they run out */
+#define IR_MAX_LABELS 128
 
 /* ---- blocks ---- */
 #define TB_MAX_INSNS 64
@@ -136,9 +138,10 @@ struct arm_cpu {
     bool stop_at_insn;    /* leave the block at the next INSN (code was overwritten) */
     bool exception_taken; /* a helper changed the pc: leave the block now */
     bool halted;
-    bool wfi;         /* WFI/WFE executed: leave the run loop and wait */
-    uint32_t insn_pc; /* pc of the instruction being executed */
-    int chain_slot;   /* the GOTO slot the last block left by, or -1 */
+    bool wfi;               /* WFI/WFE executed: leave the run loop and wait */
+    uint32_t insn_pc;       /* pc of the instruction being executed */
+    int chain_slot;         /* the GOTO slot the last block left by, or -1 */
+    struct tb *last_tb;     /* the block the interpreter last ran (it follows chains) */
     uintptr_t cs_handle;    /* capstone, for -d in_asm (disas.c) */
     bool log_exec, log_cpu; /* -d exec, -d cpu: checked once per block */
     struct arm_cpu_stats stats;
@@ -181,10 +184,27 @@ bool arm_mode_valid(uint32_t mode);
 void arm_write_cpsr(struct arm_cpu *cpu, uint32_t value, uint32_t mask, bool exception_return);
 uint32_t arm_spsr_read(struct arm_regs *r);
 void arm_spsr_write(struct arm_regs *r, uint32_t value, uint32_t mask);
-bool arm_cond_passed(const struct arm_regs *r, unsigned cond);
+/* ConditionPassed (A8.3.1), from the flag words. */
+static inline bool arm_cond_passed(const struct arm_regs *r, unsigned cond)
+{
+    bool n = r->nf >> 31, z = r->zf == 0, c = r->cf & 1, v = r->vf >> 31;
+    bool result;
+    switch (cond >> 1) {
+    case 0: result = z; break;
+    case 1: result = c; break;
+    case 2: result = n; break;
+    case 3: result = v; break;
+    case 4: result = c && !z; break;
+    case 5: result = n == v; break;
+    case 6: result = n == v && !z; break;
+    default: return true; /* AL (and 0b1111, handled by the decoder) */
+    }
+    return (cond & 1) ? !result : result;
+}
 /* disas.c: -d logging */
 void arm_log_in_asm(struct arm_cpu *cpu, uint32_t pc, const uint8_t *code, unsigned n_insns);
 void arm_log_exec(struct arm_cpu *cpu, const struct tb *tb);
+void arm_log_ops(const struct ir_op *ops, unsigned n);
 void arm_log_cpu(struct arm_cpu *cpu);
 void arm_log_exception(struct arm_cpu *cpu, unsigned exc, uint32_t from, uint32_t to);
 void arm_log_close(struct arm_cpu *cpu);

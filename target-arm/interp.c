@@ -1,6 +1,7 @@
 /* The portable IR interpreter: the reference backend. One dispatch per op over an
  * array of 32-bit temporaries; guest state is read and written in the register file
  * directly, so it is exact whenever a block ends. */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "target-arm/internal.h"
@@ -96,130 +97,272 @@ struct tb *ir_interp_run(struct arm_cpu *cpu, struct tb *tb)
     struct arm_regs *r = cpu->regs;
     const struct ir_op *ops = tb->ops;
     unsigned n = tb->n_ops;
-    for (unsigned pc = 0; pc < n; pc++) {
-        const struct ir_op *op = &ops[pc];
-        uint32_t cout;
-        switch (op->opc) {
-        case IR_MOVI: t[op->d] = op->imm; break;
-        case IR_MOV: t[op->d] = t[op->a]; break;
-        case IR_LDENV: t[op->d] = ENV32(r, op->aux); break;
-        case IR_STENV: ENV32(r, op->aux) = t[op->a]; break;
-        case IR_ADD: t[op->d] = t[op->a] + t[op->b]; break;
-        case IR_SUB: t[op->d] = t[op->a] - t[op->b]; break;
-        case IR_AND: t[op->d] = t[op->a] & t[op->b]; break;
-        case IR_OR: t[op->d] = t[op->a] | t[op->b]; break;
-        case IR_XOR: t[op->d] = t[op->a] ^ t[op->b]; break;
-        case IR_BIC: t[op->d] = t[op->a] & ~t[op->b]; break;
-        case IR_MUL: t[op->d] = t[op->a] * t[op->b]; break;
-        case IR_NOT: t[op->d] = ~t[op->a]; break;
-        case IR_LSL:
-        case IR_LSR:
-        case IR_ASR:
-        case IR_ROR: t[op->d] = ir_shift(op->opc, t[op->a], t[op->b], r->cf, &cout); break;
-        case IR_LSL_C:
-        case IR_LSR_C:
-        case IR_ASR_C:
-        case IR_ROR_C: {
+    /* Threaded dispatch: each op jumps to the next op's code itself, so the host
+     * predicts each transition on its own instead of through one shared jump. */
+    static const void *const dispatch[IR_OPC_COUNT] = {
+#define IR_LABEL_ADDR(name) [IR_##name] = &&op_##name,
+        IR_OPS(IR_LABEL_ADDR)
+#undef IR_LABEL_ADDR
+    };
+    unsigned pc = 0;
+    const struct ir_op *op = &ops[0];
+    uint32_t cout;
+#define NEXT()                                                                                     \
+    do {                                                                                           \
+        op = &ops[++pc];                                                                           \
+        goto *dispatch[op->opc];                                                                   \
+    } while (0)
+    (void)n;
+    goto *dispatch[op->opc];
+    {
+        {
+        op_MOVI:
+            t[op->d] = op->imm;
+            NEXT();
+        op_MOV:
+            t[op->d] = t[op->a];
+            NEXT();
+        op_ADDI:
+            t[op->d] = t[op->a] + op->imm;
+            NEXT();
+        op_ANDI:
+            t[op->d] = t[op->a] & op->imm;
+            NEXT();
+        op_ORI:
+            t[op->d] = t[op->a] | op->imm;
+            NEXT();
+        op_XORI:
+            t[op->d] = t[op->a] ^ op->imm;
+            NEXT();
+        op_SHLI:
+            t[op->d] = t[op->a] << op->imm;
+            NEXT();
+        op_SHRI:
+            t[op->d] = t[op->a] >> op->imm;
+            NEXT();
+        op_SARI:
+            t[op->d] = (uint32_t)((int32_t)t[op->a] >> op->imm);
+            NEXT();
+        op_RORI:
+            t[op->d] = (t[op->a] >> op->imm) | (t[op->a] << (32 - op->imm));
+            NEXT();
+        op_LDENV:
+            t[op->d] = ENV32(r, op->aux);
+            NEXT();
+        op_STENV:
+            ENV32(r, op->aux) = t[op->a];
+            NEXT();
+        op_ADD:
+            t[op->d] = t[op->a] + t[op->b];
+            NEXT();
+        op_SUB:
+            t[op->d] = t[op->a] - t[op->b];
+            NEXT();
+        op_AND:
+            t[op->d] = t[op->a] & t[op->b];
+            NEXT();
+        op_OR:
+            t[op->d] = t[op->a] | t[op->b];
+            NEXT();
+        op_XOR:
+            t[op->d] = t[op->a] ^ t[op->b];
+            NEXT();
+        op_BIC:
+            t[op->d] = t[op->a] & ~t[op->b];
+            NEXT();
+        op_MUL:
+            t[op->d] = t[op->a] * t[op->b];
+            NEXT();
+        op_NOT:
+            t[op->d] = ~t[op->a];
+            NEXT();
+        op_LSL:
+        op_LSR:
+        op_ASR:
+        op_ROR:
+            t[op->d] = ir_shift(op->opc, t[op->a], t[op->b], r->cf, &cout);
+            NEXT();
+        op_LSL_C:
+        op_LSR_C:
+        op_ASR_C:
+        op_ROR_C : {
             uint32_t v = ir_shift(op->opc, t[op->a], t[op->b], r->cf, &cout);
             t[op->c] = cout;
             t[op->d] = v;
-            break;
+            NEXT();
         }
-        case IR_RRX: t[op->d] = (r->cf << 31) | (t[op->a] >> 1); break;
-        case IR_RRX_C: t[op->d] = t[op->a] & 1; break;
-        case IR_ADC: t[op->d] = t[op->a] + t[op->b] + r->cf; break;
-        case IR_SBC: t[op->d] = t[op->a] - t[op->b] - !r->cf; break;
-        case IR_ADDS: {
+        op_RRX:
+            t[op->d] = (r->cf << 31) | (t[op->a] >> 1);
+            NEXT();
+        op_RRX_C:
+            t[op->d] = t[op->a] & 1;
+            NEXT();
+        op_ADC:
+            t[op->d] = t[op->a] + t[op->b] + r->cf;
+            NEXT();
+        op_SBC:
+            t[op->d] = t[op->a] - t[op->b] - !r->cf;
+            NEXT();
+        op_ADDS : {
             uint32_t a = t[op->a], b = t[op->b];
             ir_flags_add(r, a, b, 0);
             t[op->d] = a + b;
-            break;
+            NEXT();
         }
-        case IR_SUBS: {
+        op_SUBS : {
             uint32_t a = t[op->a], b = t[op->b];
             ir_flags_add(r, a, ~b, 1);
             t[op->d] = a - b;
-            break;
+            NEXT();
         }
-        case IR_ADCS: {
+        op_ADCS : {
             uint32_t a = t[op->a], b = t[op->b], c = r->cf;
             ir_flags_add(r, a, b, c);
             t[op->d] = a + b + c;
-            break;
+            NEXT();
         }
-        case IR_SBCS: {
+        op_SBCS : {
             uint32_t a = t[op->a], b = t[op->b], c = r->cf;
             ir_flags_add(r, a, ~b, c);
             t[op->d] = a + ~b + c;
-            break;
+            NEXT();
         }
-        case IR_SETNZ: r->nf = r->zf = t[op->a]; break;
-        case IR_SETNZC:
+        op_SETNZ:
+            r->nf = r->zf = t[op->a];
+            NEXT();
+        op_SETNZC:
             r->nf = r->zf = t[op->a];
             r->cf = t[op->c];
-            break;
-        case IR_SETNZ64:
+            NEXT();
+        op_SETNZ64:
             r->nf = t[op->b];
             r->zf = t[op->a] | t[op->b];
-            break;
-        case IR_MULU64: {
+            NEXT();
+        op_MULU64 : {
             uint64_t p = (uint64_t)t[op->a] * t[op->b];
             t[op->d] = (uint32_t)p;
             t[op->c] = (uint32_t)(p >> 32);
-            break;
+            NEXT();
         }
-        case IR_MULS64: {
+        op_MULS64 : {
             int64_t p = (int64_t)(int32_t)t[op->a] * (int32_t)t[op->b];
             t[op->d] = (uint32_t)p;
             t[op->c] = (uint32_t)((uint64_t)p >> 32);
-            break;
+            NEXT();
         }
-        case IR_ADD64: {
+        op_ADD64 : {
             uint64_t s =
                 (((uint64_t)t[op->c] << 32) | t[op->d]) + (((uint64_t)t[op->b] << 32) | t[op->a]);
             t[op->d] = (uint32_t)s;
             t[op->c] = (uint32_t)(s >> 32);
-            break;
+            NEXT();
         }
-        case IR_UDIV: t[op->d] = t[op->b] ? t[op->a] / t[op->b] : 0; break;
-        case IR_SDIV: t[op->d] = ir_sdiv(t[op->a], t[op->b]); break;
-        case IR_CLZ: t[op->d] = t[op->a] ? (uint32_t)__builtin_clz(t[op->a]) : 32; break;
-        case IR_REV: t[op->d] = __builtin_bswap32(t[op->a]); break;
-        case IR_REV16: {
+        op_UDIV:
+            t[op->d] = t[op->b] ? t[op->a] / t[op->b] : 0;
+            NEXT();
+        op_SDIV:
+            t[op->d] = ir_sdiv(t[op->a], t[op->b]);
+            NEXT();
+        op_CLZ:
+            t[op->d] = t[op->a] ? (uint32_t)__builtin_clz(t[op->a]) : 32;
+            NEXT();
+        op_REV:
+            t[op->d] = __builtin_bswap32(t[op->a]);
+            NEXT();
+        op_REV16 : {
             uint32_t v = t[op->a];
             t[op->d] = ((v & 0x00ff00ffu) << 8) | ((v >> 8) & 0x00ff00ffu);
-            break;
+            NEXT();
         }
-        case IR_REVSH:
+        op_REVSH:
             t[op->d] = (uint32_t)(int32_t)(int16_t)__builtin_bswap16((uint16_t)t[op->a]);
-            break;
-        case IR_RBIT: t[op->d] = ir_rbit(t[op->a]); break;
-        case IR_SEXT8: t[op->d] = (uint32_t)(int32_t)(int8_t)t[op->a]; break;
-        case IR_SEXT16: t[op->d] = (uint32_t)(int32_t)(int16_t)t[op->a]; break;
-        case IR_ZEXT8: t[op->d] = t[op->a] & 0xff; break;
-        case IR_ZEXT16: t[op->d] = t[op->a] & 0xffff; break;
-        case IR_UBFX: t[op->d] = ir_extract(t[op->a], op->imm, op->aux, false); break;
-        case IR_SBFX: t[op->d] = ir_extract(t[op->a], op->imm, op->aux, true); break;
-        case IR_BFI: {
+            NEXT();
+        op_RBIT:
+            t[op->d] = ir_rbit(t[op->a]);
+            NEXT();
+        op_SEXT8:
+            t[op->d] = (uint32_t)(int32_t)(int8_t)t[op->a];
+            NEXT();
+        op_SEXT16:
+            t[op->d] = (uint32_t)(int32_t)(int16_t)t[op->a];
+            NEXT();
+        op_ZEXT8:
+            t[op->d] = t[op->a] & 0xff;
+            NEXT();
+        op_ZEXT16:
+            t[op->d] = t[op->a] & 0xffff;
+            NEXT();
+        op_UBFX:
+            t[op->d] = ir_extract(t[op->a], op->imm, op->aux, false);
+            NEXT();
+        op_SBFX:
+            t[op->d] = ir_extract(t[op->a], op->imm, op->aux, true);
+            NEXT();
+        op_BFI : {
             uint32_t mask = (op->aux >= 32 ? 0xffffffffu : ((1u << op->aux) - 1)) << op->imm;
             t[op->d] = (t[op->a] & ~mask) | ((t[op->b] << op->imm) & mask);
-            break;
+            NEXT();
         }
-        case IR_LD:
-            if (!mem_load(cpu, t[op->a], op->flags, &t[op->d]))
+        op_LD : {
+            /* The RAM hit of an aligned little-endian access, inline; everything else
+             * (miss, device, unaligned, big-endian, sign) through mem_load. */
+            uint32_t va = t[op->a];
+            unsigned f = op->flags;
+            const struct tlb_entry *e = &cpu->tlb[(f & MEMF_USER) ? MMU_IDX_USER : MMU_IDX_PRIV]
+                                                 [(va >> PAGE_BITS) & (TLB_SIZE - 1)];
+            if (__builtin_expect(e->addr_read == (va & PAGE_MASK) && !(f & (MEMF_BE | MEMF_SIGN)) &&
+                                     !(va & ((1u << (f & MEMF_SIZE_MASK)) - 1)),
+                                 1)) {
+                const uint8_t *p = (const uint8_t *)(uintptr_t)(va + e->addend);
+                uint32_t v;
+                if ((f & MEMF_SIZE_MASK) == 2)
+                    memcpy(&v, p, 4);
+                else if ((f & MEMF_SIZE_MASK) == 1) {
+                    uint16_t h;
+                    memcpy(&h, p, 2);
+                    v = h;
+                } else
+                    v = *p;
+                t[op->d] = v;
+                NEXT();
+            }
+            if (!mem_load(cpu, va, f, &t[op->d]))
                 return NULL; /* the abort set the pc */
-            break;
-        case IR_ST:
-            if (!mem_store(cpu, t[op->a], op->flags, t[op->b]))
+            NEXT();
+        }
+        op_ST : {
+            uint32_t va = t[op->a];
+            unsigned f = op->flags;
+            const struct tlb_entry *e = &cpu->tlb[(f & MEMF_USER) ? MMU_IDX_USER : MMU_IDX_PRIV]
+                                                 [(va >> PAGE_BITS) & (TLB_SIZE - 1)];
+            if (__builtin_expect(e->addr_write == (va & PAGE_MASK) && !(f & MEMF_BE) &&
+                                     !(va & ((1u << (f & MEMF_SIZE_MASK)) - 1)),
+                                 1)) {
+                uint8_t *p = (uint8_t *)(uintptr_t)(va + e->addend);
+                uint32_t v = t[op->b];
+                if ((f & MEMF_SIZE_MASK) == 2)
+                    memcpy(p, &v, 4);
+                else if ((f & MEMF_SIZE_MASK) == 1) {
+                    uint16_t h = (uint16_t)v;
+                    memcpy(p, &h, 2);
+                } else
+                    *p = (uint8_t)v;
+                NEXT();
+            }
+            if (!mem_store(cpu, va, f, t[op->b]))
                 return NULL;
-            break;
-        case IR_BRCOND:
+            NEXT();
+        }
+        op_BRCOND:
             if (!arm_cond_passed(r, op->imm))
                 pc = op->aux - 1u; /* aux: op index of the label */
-            break;
-        case IR_JMP: pc = op->aux - 1u; break;
-        case IR_LABEL: break;
-        case IR_CALL: {
+            NEXT();
+        op_JMP:
+            pc = op->aux - 1u;
+            NEXT();
+        op_LABEL:
+            NEXT();
+        op_CALL : {
             uint32_t v =
                 op->fn(cpu, op->a != IR_NONE ? t[op->a] : 0, op->b != IR_NONE ? t[op->b] : 0,
                        op->c != IR_NONE ? t[op->c] : 0, op->imm);
@@ -229,9 +372,9 @@ struct tb *ir_interp_run(struct arm_cpu *cpu, struct tb *tb)
                 cpu->exception_taken = false;
                 return NULL;
             }
-            break;
+            NEXT();
         }
-        case IR_INSN:
+        op_INSN:
             if (cpu->stop_at_insn) {
                 /* A store in this block overwrote translated code: what follows
                  * may be stale, so stop before it and translate again. */
@@ -240,23 +383,37 @@ struct tb *ir_interp_run(struct arm_cpu *cpu, struct tb *tb)
                 return NULL;
             }
             cpu->insn_pc = op->imm;
-            cpu->stats.insns++;
-            break;
-        case IR_EXIT: return NULL;
-        case IR_GOTO: {
+            NEXT();
+        op_EXIT:
+            return NULL;
+        op_GOTO : {
             r->r[15] = op->imm;
             if (cpu->stop_at_insn) {
                 cpu->stop_at_insn = false;
                 return NULL;
             }
             struct tb *next = tb->chain[op->aux];
-            if (next && next->valid)
+            if (!next || !next->valid) {
+                cpu->chain_slot = op->aux; /* the run loop links the block it finds */
+                return NULL;
+            }
+            /* Chained: go straight on, unless the run loop has something to do
+             * (an exit request: invariant 3; logging of each block). */
+            if (cpu->log_exec || cpu->log_cpu ||
+                (cpu->env.exit_request &&
+                 atomic_load_explicit(cpu->env.exit_request, memory_order_relaxed)))
                 return next;
-            cpu->chain_slot = op->aux; /* the run loop links the block it finds */
-            return NULL;
+            cpu->stats.blocks++;
+            cpu->stats.insns += next->n_insns;
+            cpu->stats.chained++;
+            tb = next;
+            cpu->last_tb = tb;
+            ops = tb->ops;
+            pc = 0;
+            op = &ops[0];
+            goto *dispatch[op->opc];
         }
-        default: __builtin_unreachable();
         }
     }
-    return NULL;
+#undef NEXT
 }

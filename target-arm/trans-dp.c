@@ -18,16 +18,20 @@ static bool dp_is_test(unsigned op)
 /* Shift by an immediate (A8.4.1): *carry gets the shifter carry temp, or IR_NONE when
  * the shift leaves C as it is. */
 static unsigned gen_shift_imm(struct a32_ctx *s, unsigned v, unsigned type, unsigned amount,
-                              unsigned *carry)
+                              unsigned *carry, bool need_carry)
 {
     static const unsigned with_c[] = {IR_LSL_C, IR_LSR_C, IR_ASR_C, IR_ROR_C};
+    static const unsigned by_imm[] = {IR_SHLI, IR_SHRI, IR_SARI, IR_RORI};
     *carry = IR_NONE;
     if (type == 0 && amount == 0)
         return v;
     if (type == 3 && amount == 0) { /* RRX */
-        *carry = emit_op1(s, IR_RRX_C, v);
+        if (need_carry)
+            *carry = emit_op1(s, IR_RRX_C, v);
         return emit_op1(s, IR_RRX, v);
     }
+    if (!need_carry && amount != 0) /* no flag wants the carry: one plain op */
+        return emit_opi(s, by_imm[type], v, amount);
     if ((type == 1 || type == 2) && amount == 0)
         amount = 32; /* LSR #0 and ASR #0 encode shifts by 32 */
     unsigned d = tmp_new(s), c = tmp_new(s);
@@ -111,7 +115,8 @@ bool trans_DP_REG(struct a32_ctx *s, const struct a32_args *a)
     if (!dp_valid(a))
         return false;
     unsigned carry;
-    unsigned m = gen_shift_imm(s, load_reg(s, a->rm), a->stype, a->imm, &carry);
+    unsigned m = gen_shift_imm(s, load_reg(s, a->rm), a->stype, a->imm, &carry,
+                               a->s && dp_is_logical(a->op));
     unsigned n = (a->op == MOV || a->op == MVN) ? IR_NONE : load_reg(s, a->rn);
     return dp_emit(s, a, n, m, carry);
 }
@@ -129,10 +134,33 @@ bool trans_DP_RSR(struct a32_ctx *s, const struct a32_args *a)
     return dp_emit(s, a, n, m, carry);
 }
 
+/* The common flag-less immediate forms as one op: ADD/SUB/AND/BIC/ORR/EOR #imm. */
+static bool dp_imm_fast(struct a32_ctx *s, const struct a32_args *a, uint32_t v)
+{
+    static const struct {
+        uint8_t op, opc;
+    } fast[] = {
+        {ADD, IR_ADDI}, {SUB, IR_ADDI}, {AND, IR_ANDI},
+        {BIC, IR_ANDI}, {ORR, IR_ORI},  {EOR, IR_XORI},
+    };
+    if (a->s || a->rd == 15 || a->rn == 15)
+        return false;
+    for (unsigned i = 0; i < sizeof(fast) / sizeof(fast[0]); i++) {
+        if (fast[i].op != a->op)
+            continue;
+        uint32_t imm = a->op == SUB ? -v : a->op == BIC ? ~v : v;
+        store_reg(s, a->rd, emit_opi(s, fast[i].opc, load_reg(s, a->rn), imm));
+        return true;
+    }
+    return false;
+}
+
 bool trans_DP_IMM(struct a32_ctx *s, const struct a32_args *a)
 {
     if (!dp_valid(a))
         return false;
+    if ((a->op != MOV && a->op != MVN) && dp_imm_fast(s, a, a32_expand_imm(a->rot, a->imm)))
+        return true;
     uint32_t v = a32_expand_imm(a->rot, a->imm);
     unsigned carry = a->rot ? emit_movi(s, v >> 31) : IR_NONE;
     unsigned m = emit_movi(s, v);

@@ -68,13 +68,15 @@ bool trans_LDST_REG(struct a32_ctx *s, const struct a32_args *a)
     unsigned memf = a->b ? 0 : (2 | MEMF_ALIGN_A);
     if (a->rm == 15 || (a->b && a->rt == 15))
         return gen_undef(s);
+    static const unsigned by_imm[] = {IR_SHLI, IR_SHRI, IR_SARI, IR_RORI};
     unsigned m = load_reg(s, a->rm);
     unsigned amount = a->imm;
     if (a->stype == 3 && amount == 0)
         m = emit_op1(s, IR_RRX, m);
-    else if (a->stype || amount)
-        m = emit_op2(s, shift[a->stype], m,
-                     emit_movi(s, (a->stype == 1 || a->stype == 2) && !amount ? 32 : amount));
+    else if (amount)
+        m = emit_opi(s, by_imm[a->stype], m, amount);
+    else if (a->stype) /* LSR #0 and ASR #0: by 32 */
+        m = emit_op2(s, shift[a->stype], m, emit_movi(s, 32));
     return ldst_emit(s, a, m, memf, a->l, 0);
 }
 
@@ -203,37 +205,7 @@ bool trans_LDREX(struct a32_ctx *s, const struct a32_args *a)
     return gen_ldrex(s, a);
 }
 
-bool trans_LDREXB(struct a32_ctx *s, const struct a32_args *a)
-{
-    return gen_ldrex(s, a);
-}
-
-bool trans_LDREXH(struct a32_ctx *s, const struct a32_args *a)
-{
-    return gen_ldrex(s, a);
-}
-
-bool trans_LDREXD(struct a32_ctx *s, const struct a32_args *a)
-{
-    return gen_ldrex(s, a);
-}
-
 bool trans_STREX(struct a32_ctx *s, const struct a32_args *a)
-{
-    return gen_strex(s, a);
-}
-
-bool trans_STREXB(struct a32_ctx *s, const struct a32_args *a)
-{
-    return gen_strex(s, a);
-}
-
-bool trans_STREXH(struct a32_ctx *s, const struct a32_args *a)
-{
-    return gen_strex(s, a);
-}
-
-bool trans_STREXD(struct a32_ctx *s, const struct a32_args *a)
 {
     return gen_strex(s, a);
 }

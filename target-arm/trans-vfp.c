@@ -7,7 +7,7 @@
 #define FPSID_A15 0x410430f0u
 #define MVFR0_A15 0x10110222u
 #define MVFR1_A15 0x11111111u
-#define FPEXC_EN (1u << 30)
+#define FPEXC_EN  (1u << 30)
 /* FPSCR bits that hold what is written on the A15 (no short vectors, no trapped
  * exceptions): N Z C V QC AHP DN FZ RMode, IDC and the cumulative flags. */
 #define FPSCR_MASK 0xffc0009fu

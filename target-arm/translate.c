@@ -55,9 +55,21 @@ unsigned emit_op2(struct a32_ctx *s, unsigned opc, unsigned a, unsigned b)
     return t;
 }
 
+unsigned emit_opi(struct a32_ctx *s, unsigned opc, unsigned a, uint32_t imm)
+{
+    unsigned t = tmp_new(s);
+    emit(s, opc, t, a, IR_NONE, IR_NONE, imm, 0, 0);
+    return t;
+}
+
 unsigned emit_op1(struct a32_ctx *s, unsigned opc, unsigned a)
 {
     return emit_op2(s, opc, a, IR_NONE);
+}
+
+static void reg_cache_forget(struct a32_ctx *s)
+{
+    memset(s->reg_temp, IR_NONE, sizeof(s->reg_temp));
 }
 
 unsigned emit_call(struct a32_ctx *s, ir_helper_fn *fn, unsigned a, unsigned b, unsigned c,
@@ -66,6 +78,7 @@ unsigned emit_call(struct a32_ctx *s, ir_helper_fn *fn, unsigned a, unsigned b, 
     unsigned t = tmp_new(s);
     emit(s, IR_CALL, t, a, b, c, imm, 0, 0);
     s->ops[s->n_ops - 1].fn = fn;
+    reg_cache_forget(s); /* helpers may write registers (exceptions, banking, CPSR) */
     return t;
 }
 
@@ -78,6 +91,7 @@ unsigned label_new(struct a32_ctx *s)
 
 void label_set(struct a32_ctx *s, unsigned label)
 {
+    reg_cache_forget(s); /* paths join here: what each wrote is not known */
     s->label_at[label] = (uint16_t)s->n_ops;
     emit(s, IR_LABEL, IR_NONE, IR_NONE, IR_NONE, IR_NONE, 0, label, 0);
 }
@@ -86,8 +100,11 @@ unsigned load_reg(struct a32_ctx *s, unsigned n)
 {
     if (n == 15)
         return emit_movi(s, s->pc + 8);
+    if (s->reg_temp[n] != IR_NONE)
+        return s->reg_temp[n];
     unsigned t = tmp_new(s);
     emit(s, IR_LDENV, t, IR_NONE, IR_NONE, IR_NONE, 0, ENV_R(n), 0);
+    s->reg_temp[n] = (uint8_t)t;
     return t;
 }
 
@@ -95,6 +112,7 @@ void store_reg(struct a32_ctx *s, unsigned n, unsigned t)
 {
     g_assert(n < 15);
     emit(s, IR_STENV, IR_NONE, t, IR_NONE, IR_NONE, 0, ENV_R(n), 0);
+    s->reg_temp[n] = (uint8_t)t;
 }
 
 void gen_bx_write_pc(struct a32_ctx *s, unsigned t)
@@ -129,6 +147,8 @@ unsigned mem_flags(struct a32_ctx *s, unsigned memf)
 {
     if (s->flags & TBF_BE)
         memf |= MEMF_BE;
+    if (s->user) /* blocks are per mode: the TLB to use is known here */
+        memf |= MEMF_USER;
     return memf;
 }
 
@@ -156,13 +176,48 @@ static void a32_resolve_labels(struct a32_ctx *s)
     }
 }
 
+/* An instruction needs its INSN op only if it can fault or call out (the op gives
+ * aborts their pc), or if the one before stored to memory (a store into this block's
+ * own code stops the block there). Others lose it: one dispatch less each. */
+static void a32_mark_insn(struct a32_ctx *s, unsigned first, bool *prev_stored)
+{
+    bool touches = false, stores = false;
+    for (unsigned i = first + 1; i < s->n_ops; i++) {
+        unsigned opc = s->ops[i].opc;
+        touches |= opc == IR_LD || opc == IR_ST || opc == IR_CALL;
+        stores |= opc == IR_ST || opc == IR_CALL;
+    }
+    if (!touches && !*prev_stored)
+        s->ops[first].flags = 1; /* removable */
+    *prev_stored = stores;
+}
+
+/* Drops the removable INSN ops, then turns label numbers into op indices. */
+static void a32_compact(struct a32_ctx *s)
+{
+    unsigned *map = g_new(unsigned, s->n_ops + 1);
+    unsigned n = 0;
+    for (unsigned i = 0; i < s->n_ops; i++) {
+        map[i] = n;
+        if (!(s->ops[i].opc == IR_INSN && s->ops[i].flags))
+            s->ops[n++] = s->ops[i];
+    }
+    map[s->n_ops] = n;
+    for (unsigned l = 0; l < s->n_labels; l++)
+        if (s->label_at[l] != 0xffff)
+            s->label_at[l] = (uint16_t)map[s->label_at[l]];
+    s->n_ops = n;
+    g_free(map);
+    a32_resolve_labels(s);
+}
+
 /* One instruction; returns false when the block must end after it. */
 static bool a32_translate_insn(struct a32_ctx *s, uint32_t insn)
 {
     unsigned cond = insn >> 28;
     int skip = -1;
-    s->n_temps = 0;
     s->end = END_NEXT;
+    s->insn_op = s->n_ops;
     emit(s, IR_INSN, IR_NONE, IR_NONE, IR_NONE, IR_NONE, s->pc, 0, 0);
     if (cond == 0xf) {
         if (!a32_decode_uncond(s, insn))
@@ -198,28 +253,37 @@ static bool a32_translate_insn(struct a32_ctx *s, uint32_t insn)
 struct tb *arm_translate(struct arm_cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t flags)
 {
     struct a32_ctx s = {.cpu = cpu, .flags = flags};
+    memset(s.reg_temp, IR_NONE, sizeof(s.reg_temp));
     s.user = (flags & TBF_MODE_MASK) == ARM_MODE_USR;
     uint32_t phys;
     const uint8_t *code = mem_code_ptr(cpu, pc, &phys);
     g_assert(code && phys == phys_pc);
     unsigned n = 0;
+    bool prev_stored = false;
     s.pc = pc;
     for (;;) {
         uint32_t insn;
         memcpy(&insn, code + 4 * n, 4); /* instructions are little-endian (A3.3.1) */
         n++;
         bool more = a32_translate_insn(&s, insn);
+        a32_mark_insn(&s, s.insn_op, &prev_stored);
         s.pc += 4;
         if (!more)
             break;
-        if (n >= TB_MAX_INSNS || (s.pc & ~PAGE_MASK) == 0) {
+        /* One instruction needs at most ~40 temps (LDM of 16 registers). */
+        if (n >= TB_MAX_INSNS || (s.pc & ~PAGE_MASK) == 0 || s.n_temps > IR_MAX_TEMPS - 48) {
             emit(&s, IR_GOTO, IR_NONE, IR_NONE, IR_NONE, IR_NONE, s.pc, 0, 0);
             break;
         }
     }
-    a32_resolve_labels(&s);
+    /* Every path already ends in GOTO or EXIT; this one makes running off the end
+     * impossible for the threaded interpreter. */
+    emit(&s, IR_EXIT, IR_NONE, IR_NONE, IR_NONE, IR_NONE, 0, 0, 0);
+    a32_compact(&s);
     if (log_enabled(LOG_IN_ASM))
         arm_log_in_asm(cpu, pc, code, n);
+    if (log_enabled(LOG_OP))
+        arm_log_ops(s.ops, s.n_ops);
     struct tb *tb = g_new0(struct tb, 1);
     tb->pc = pc;
     tb->phys_pc = phys_pc;

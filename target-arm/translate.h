@@ -27,6 +27,11 @@ struct a32_ctx {
     uint32_t flags; /* TBF_* of the block */
     bool user;      /* unprivileged mode */
     enum a32_end end;
+    unsigned insn_op; /* index of this instruction's INSN op */
+    /* The temp holding each guest register's current value, or IR_NONE: loads are
+     * forwarded from it. Stores still go to the register file at once (the state
+     * stays exact); a helper call or a join point forgets everything. */
+    uint8_t reg_temp[16];
 };
 
 #include "a32-decode.h"
@@ -40,6 +45,8 @@ void emit(struct a32_ctx *s, unsigned opc, unsigned d, unsigned a, unsigned b, u
 unsigned emit_movi(struct a32_ctx *s, uint32_t imm);
 unsigned emit_op2(struct a32_ctx *s, unsigned opc, unsigned a, unsigned b);
 unsigned emit_op1(struct a32_ctx *s, unsigned opc, unsigned a);
+/* d = a op imm, for ADDI/ANDI/ORI/XORI and the shifts by 1-31. */
+unsigned emit_opi(struct a32_ctx *s, unsigned opc, unsigned a, uint32_t imm);
 unsigned emit_call(struct a32_ctx *s, ir_helper_fn *fn, unsigned a, unsigned b, unsigned c,
                    uint32_t imm);
 unsigned label_new(struct a32_ctx *s);
@@ -80,5 +87,9 @@ ir_helper_fn helper_exception, helper_bx, helper_exception_return, helper_cpsr_r
     helper_strex, helper_clrex, helper_sel, helper_xtb16, helper_bkpt, helper_set_nzcv, helper_swp,
     helper_srs, helper_rfe;
 ir_helper_fn helper_vmrs, helper_vmsr; /* trans-vfp.c */
+/* helpers-media.c: saturating, parallel and DSP multiply arithmetic (trans-media.c). */
+ir_helper_fn helper_qaddsub, helper_ssat, helper_usat, helper_ssat16, helper_usat16,
+    helper_parallel, helper_smlaxy, helper_smlaw, helper_smlad, helper_smlald, helper_smmla,
+    helper_usad8;
 
 #endif

@@ -15,6 +15,7 @@
     X(RING, "ring", "cross-process messages sent and received")                                    \
     X(SHM, "shm", "shared-memory objects created, swept and removed")                              \
     X(IN_ASM, "in_asm", "guest instructions of each block translated (capstone)")                  \
+    X(OP, "op", "the IR of each block translated")                                                 \
     X(EXEC, "exec", "each block executed")                                                         \
     X(INT, "int", "exceptions and interrupts taken")                                               \
     X(CPU, "cpu", "registers before each block")                                                   \
@@ -32,6 +33,7 @@ enum log_item_bit {
 #define LOG_RING         (1u << LOG_BIT_RING)
 #define LOG_SHM          (1u << LOG_BIT_SHM)
 #define LOG_IN_ASM       (1u << LOG_BIT_IN_ASM)
+#define LOG_OP           (1u << LOG_BIT_OP)
 #define LOG_EXEC         (1u << LOG_BIT_EXEC)
 #define LOG_INT          (1u << LOG_BIT_INT)
 #define LOG_CPU          (1u << LOG_BIT_CPU)

@@ -33,7 +33,6 @@ GUEST_OBJS := $(patsubst %,$(GUEST_OUT)/obj/%.o,$(GUEST_NAMES))
 GUEST_ELFS := $(patsubst %,$(GUEST_OUT)/%.elf,$(GUEST_NAMES))
 
 # Objects made through the pattern rules are kept (and not rebuilt every time).
-.SECONDARY: $(GUEST_OBJS) $(GUEST_RT_START)
 
 .PHONY: guests
 guests: $(GUEST_ELFS)

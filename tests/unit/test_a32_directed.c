@@ -10,9 +10,9 @@
 
 #define RAM_BASE 0x40000000u
 #define RAM_SIZE (1u << 20)
-#define VBAR (RAM_BASE + 0x8000u) /* vectors: eight HVCs, so any exception ends a run */
-#define DATA (RAM_BASE + 0x10000u)
-#define HVC 0xe1400070u
+#define VBAR     (RAM_BASE + 0x8000u) /* vectors: eight HVCs, so any exception ends a run */
+#define DATA     (RAM_BASE + 0x10000u)
+#define HVC      0xe1400070u
 
 struct t {
     uint8_t *ram;
@@ -31,9 +31,14 @@ static struct t *t_new(void)
 {
     struct t *t = g_new0(struct t, 1);
     t->ram = g_malloc0(RAM_SIZE);
-    struct arm_cpu_env env = { .regs = &t->regs, .ram = t->ram, .ram_base = RAM_BASE,
-                               .ram_size = RAM_SIZE, .firmware_call = t_firmware, .opaque = t,
-                               .exit_request = &t->exit_req, .log_tag = "directed" };
+    struct arm_cpu_env env = {.regs = &t->regs,
+                              .ram = t->ram,
+                              .ram_base = RAM_BASE,
+                              .ram_size = RAM_SIZE,
+                              .firmware_call = t_firmware,
+                              .opaque = t,
+                              .exit_request = &t->exit_req,
+                              .log_tag = "directed"};
     t->cpu = arm_cpu_new(&env);
     arm_cpu_reset(t->cpu, 0x80000000u);
     t->regs.cp15.vbar = VBAR;
@@ -79,21 +84,23 @@ static uint32_t t_flags(struct t *t)
 static void test_shift_corners(void)
 {
     struct t *t = t_new();
-    static const struct { uint32_t insn, rs, expect, c; } cases[] = {
-        { 0xe1b00211u, 32, 0, 1 },            /* movs r0, r1, lsl r2: C = r1[0] */
-        { 0xe1b00211u, 33, 0, 0 },            /* lsl by 33: C = 0 */
-        { 0xe1b00211u, 0, 0x80000003u, 1 },   /* by 0: value and C unchanged (C set before) */
-        { 0xe1b00231u, 32, 0, 1 },            /* lsr by 32: C = r1[31] */
-        { 0xe1b00251u, 40, 0xffffffffu, 1 },  /* asr by 40: all sign, C = sign */
-        { 0xe1b00271u, 32, 0x80000003u, 1 },  /* ror by 32: value, C = bit 31 */
-        { 0xe1b00271u, 0x100, 0x80000003u, 1 }, /* ror by 256: amount byte 0: C unchanged */
+    static const struct {
+        uint32_t insn, rs, expect, c;
+    } cases[] = {
+        {0xe1b00211u, 32, 0, 1},              /* movs r0, r1, lsl r2: C = r1[0] */
+        {0xe1b00211u, 33, 0, 0},              /* lsl by 33: C = 0 */
+        {0xe1b00211u, 0, 0x80000003u, 1},     /* by 0: value and C unchanged (C set before) */
+        {0xe1b00231u, 32, 0, 1},              /* lsr by 32: C = r1[31] */
+        {0xe1b00251u, 40, 0xffffffffu, 1},    /* asr by 40: all sign, C = sign */
+        {0xe1b00271u, 32, 0x80000003u, 1},    /* ror by 32: value, C = bit 31 */
+        {0xe1b00271u, 0x100, 0x80000003u, 1}, /* ror by 256: amount byte 0: C unchanged */
     };
     for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
         t->regs.r[15] = RAM_BASE;
         t->regs.r[1] = 0x80000003u;
         t->regs.r[2] = cases[i].rs;
         t->regs.cf = 1;
-        uint32_t code[] = { cases[i].insn };
+        uint32_t code[] = {cases[i].insn};
         g_assert_cmpint(t_run(t, code, 1), ==, ARM_EXIT_REQUEST);
         g_assert_cmpint(t_vector(t), ==, -1);
         g_assert_cmphex(t->regs.r[0], ==, cases[i].expect);
@@ -103,7 +110,7 @@ static void test_shift_corners(void)
     t->regs.r[15] = RAM_BASE;
     t->regs.r[1] = 0x00000003u;
     t->regs.cf = 0;
-    uint32_t rrx[] = { 0xe1b00061u }; /* movs r0, r1, rrx */
+    uint32_t rrx[] = {0xe1b00061u}; /* movs r0, r1, rrx */
     t_run(t, rrx, 1);
     g_assert_cmphex(t->regs.r[0], ==, 1);
     g_assert_cmpuint(t_flags(t) >> 1 & 1, ==, 1);
@@ -115,7 +122,7 @@ static void test_shift_corners(void)
 static void test_interworking(void)
 {
     struct t *t = t_new();
-    uint32_t mov_pc[] = { 0xe1a0f000u }; /* mov pc, r0 */
+    uint32_t mov_pc[] = {0xe1a0f000u}; /* mov pc, r0 */
     t->regs.r[0] = RAM_BASE + 0x101;
     g_assert_cmpint(t_run(t, mov_pc, 1), ==, ARM_EXIT_HALTED);
     g_assert_cmphex(t->regs.r[15], ==, RAM_BASE + 0x100);
@@ -123,7 +130,7 @@ static void test_interworking(void)
     t_free(t);
 
     t = t_new(); /* BX to an ARM address with bit 1 set: UNPREDICTABLE, percore aligns */
-    uint32_t bx[] = { 0xe12fff10u }; /* bx r0 */
+    uint32_t bx[] = {0xe12fff10u};    /* bx r0 */
     t->regs.r[0] = RAM_BASE + 0x8006; /* VBAR + 6 -> VBAR + 4: the undef-vector HVC */
     g_assert_cmpint(t_run(t, bx, 1), ==, ARM_EXIT_REQUEST);
     g_assert_cmphex(t->regs.r[15], ==, VBAR + 8);
@@ -135,7 +142,7 @@ static void test_interworking(void)
 static void test_exception_return(void)
 {
     struct t *t = t_new();
-    uint32_t code[] = { 0xe25ef004u }; /* subs pc, lr, #4 */
+    uint32_t code[] = {0xe25ef004u}; /* subs pc, lr, #4 */
     t->regs.r[14] = RAM_BASE + 0x14; /* -> RAM_BASE + 0x10: an HVC we place there */
     t->regs.spsr = 0x600001df;       /* System mode, Z C set */
     uint32_t hvc = HVC;
@@ -157,11 +164,11 @@ static void test_exception_return(void)
 static void test_unpredictable_undefined(void)
 {
     static const uint32_t cases[] = {
-        0xe08f0211u, /* add r0, pc, r1, lsl r2: the pc in a register-shifted form */
+        0xe08f0211u,              /* add r0, pc, r1, lsl r2: the pc in a register-shifted form */
         0xe1150001u | (1u << 12), /* tst r5, r1 with Rd = 1: a (0) field set */
-        0xe5a00004u, /* str r0, [r0, #4]!: stores its written-back base */
-        0xe0811392u, /* umull r1, r1, r2, r3: RdHi == RdLo */
-        0xe8bd0000u, /* ldm sp!, {}: an empty register list */
+        0xe5a00004u,              /* str r0, [r0, #4]!: stores its written-back base */
+        0xe0811392u,              /* umull r1, r1, r2, r3: RdHi == RdLo */
+        0xe8bd0000u,              /* ldm sp!, {}: an empty register list */
     };
     for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
         struct t *t = t_new();
@@ -179,10 +186,10 @@ static void test_unpredictable_undefined(void)
 static void test_ldm_base_in_list(void)
 {
     struct t *t = t_new();
-    uint32_t vals[2] = { 0x11111111u, 0x22222222u };
+    uint32_t vals[2] = {0x11111111u, 0x22222222u};
     memcpy(t->ram + (DATA - RAM_BASE), vals, 8);
     t->regs.r[0] = DATA;
-    uint32_t code[] = { 0xe8b00003u }; /* ldmia r0!, {r0, r1} */
+    uint32_t code[] = {0xe8b00003u}; /* ldmia r0!, {r0, r1} */
     g_assert_cmpint(t_run(t, code, 1), ==, ARM_EXIT_REQUEST);
     g_assert_cmpint(t_vector(t), ==, -1);
     g_assert_cmphex(t->regs.r[0], ==, 0x11111111u);
@@ -196,11 +203,10 @@ static void test_self_modifying_same_block(void)
 {
     struct t *t = t_new();
     uint32_t code[] = {
-        0xe59f1008u, /* ldr r1, [pc, #8]  -> the word after the HVC: mov r0, #0x42 */
-        0xe50f1004u, /* str r1, [pc, #-4] -> overwrites the mov below */
-        0xe3a00011u, /* mov r0, #0x11      (replaced before it runs) */
-        HVC,
-        0xe3a00042u, /* mov r0, #0x42 */
+        0xe59f1008u,              /* ldr r1, [pc, #8]  -> the word after the HVC: mov r0, #0x42 */
+        0xe50f1004u,              /* str r1, [pc, #-4] -> overwrites the mov below */
+        0xe3a00011u,              /* mov r0, #0x11      (replaced before it runs) */
+        HVC,         0xe3a00042u, /* mov r0, #0x42 */
     };
     memcpy(t->ram, code, sizeof(code));
     arm_cpu_flush_code(t->cpu);
@@ -214,10 +220,10 @@ static void test_self_modifying_same_block(void)
 static void test_alignment(void)
 {
     struct t *t = t_new();
-    uint32_t words[2] = { 0x44332211u, 0x88776655u };
+    uint32_t words[2] = {0x44332211u, 0x88776655u};
     memcpy(t->ram + (DATA - RAM_BASE), words, 8);
     t->regs.r[0] = DATA + 1;
-    uint32_t ldr[] = { 0xe5901000u }; /* ldr r1, [r0] */
+    uint32_t ldr[] = {0xe5901000u}; /* ldr r1, [r0] */
     t_run(t, ldr, 1);
     g_assert_cmphex(t->regs.r[1], ==, 0x55443322u);
     t->regs.r[15] = RAM_BASE;
@@ -230,7 +236,7 @@ static void test_alignment(void)
 
     t = t_new();
     t->regs.r[0] = DATA + 2;
-    uint32_t ldrd[] = { 0xe1c020d0u }; /* ldrd r2, r3, [r0] */
+    uint32_t ldrd[] = {0xe1c020d0u}; /* ldrd r2, r3, [r0] */
     t_run(t, ldrd, 1);
     g_assert_cmpint(t_vector(t), ==, 0x10);
     g_assert_cmphex(t->regs.cp15.dfsr, ==, 0x001);
@@ -245,7 +251,7 @@ static void test_swp(void)
     memcpy(t->ram + (DATA - RAM_BASE), &word, 4);
     t->regs.r[0] = DATA;
     t->regs.r[2] = 0x12345678u;
-    uint32_t swp[] = { 0xe1001092u }; /* swp r1, r2, [r0] */
+    uint32_t swp[] = {0xe1001092u}; /* swp r1, r2, [r0] */
     t_run(t, swp, 1);
     g_assert_cmpint(t_vector(t), ==, 4);
     t->regs.r[15] = RAM_BASE;
