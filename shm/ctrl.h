@@ -70,8 +70,9 @@ struct arm_cp15 {
     uint32_t tpidrurw, tpidruro, tpidrprw;
     uint32_t csselr, mvbar, scr, nsacr;
     uint32_t pmcr, pmcntenset, pmovsr, pmselr, pmuserenr, pmintenset;
-    uint32_t par;
-    uint32_t spare[95];
+    uint32_t par, par_hi;
+    uint32_t mrrc_hi; /* the high word of the last MRRC read (a helper returns one word) */
+    uint32_t spare[93];
 };
 _Static_assert(sizeof(struct arm_cp15) == 512, "cp15 block size");
 

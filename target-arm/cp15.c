@@ -5,7 +5,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 
-#include "target-arm/internal.h"
+#include "target-arm/translate.h"
 #include "util/util.h"
 
 enum cp15_kind {
@@ -204,5 +204,45 @@ int arm_cp15_write(struct arm_cpu *cpu, uint32_t key, uint32_t v)
     case CP15_PAR_OP: cpu->regs->cp15.par = v & PAGE_MASK; break; /* flat: PA = VA */
     default: break;
     }
+    return 0;
+}
+
+/* The 64-bit registers MCRR/MRRC reach (B4.1.155 TTBR0, B4.1.156 TTBR1, B4.1.113 PAR),
+ * by (opc1 << 4 | CRm). */
+static uint32_t *cp15_reg64(struct arm_cpu *cpu, uint32_t key, uint32_t **hi)
+{
+    struct arm_cp15 *c = &cpu->regs->cp15;
+    switch (key) {
+    case 0x02: *hi = &c->ttbr0_hi; return &c->ttbr0_lo;
+    case 0x12: *hi = &c->ttbr1_hi; return &c->ttbr1_lo;
+    case 0x07: *hi = &c->par_hi; return &c->par;
+    default: return NULL;
+    }
+}
+
+uint32_t helper_cp15_read64(struct arm_cpu *cpu, uint32_t a, uint32_t b, uint32_t c, uint32_t key)
+{
+    uint32_t *hi, *lo = cp15_reg64(cpu, key, &hi);
+    if (!lo || cp15_user(cpu)) {
+        cp15_unimp(cpu, key << 4, "64-bit read");
+        arm_take_exception(cpu, EXC_UNDEF, cpu->insn_pc);
+        return 0;
+    }
+    cpu->regs->cp15.mrrc_hi = *hi;
+    return *lo;
+}
+
+uint32_t helper_cp15_write64(struct arm_cpu *cpu, uint32_t lo, uint32_t hi, uint32_t c,
+                             uint32_t key)
+{
+    uint32_t *phi, *plo = cp15_reg64(cpu, key, &phi);
+    if (!plo || cp15_user(cpu)) {
+        cp15_unimp(cpu, key << 4, "64-bit write");
+        arm_take_exception(cpu, EXC_UNDEF, cpu->insn_pc);
+        return 0;
+    }
+    *plo = lo;
+    *phi = hi;
+    tlb_flush(cpu);
     return 0;
 }

@@ -205,7 +205,7 @@ uint32_t helper_swp(struct arm_cpu *cpu, uint32_t addr, uint32_t v, uint32_t c, 
     return old;
 }
 
-/* SEL (A8.8.144): each byte from a or b as GE says. */
+/* SEL (A8.8, "SEL"): each byte from a or b as GE says. */
 uint32_t helper_sel(struct arm_cpu *cpu, uint32_t a, uint32_t b, uint32_t c, uint32_t imm)
 {
     uint32_t r = 0, ge = cpu->regs->ge;

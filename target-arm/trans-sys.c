@@ -239,15 +239,33 @@ bool trans_MCR(struct a32_ctx *s, const struct a32_args *a)
     return true;
 }
 
-/* 64-bit CP15 registers (TTBRs with LPAE, the generic timer) are not there yet. */
+/* 64-bit CP15 registers (B4.1: TTBR0, TTBR1 and PAR as 64-bit with LPAE's format).
+ * The generic timer's (CNTPCT...) come with the board's timer. */
 bool trans_MCRR(struct a32_ctx *s, const struct a32_args *a)
 {
-    return false;
+    if (a->cp != 15)
+        return false;
+    if (a->rt == 15 || a->rt2 == 15)
+        return gen_undef(s);
+    emit_call(s, helper_cp15_write64, load_reg(s, a->rt), load_reg(s, a->rt2), IR_NONE,
+              (a->opc1 << 4) | a->crm);
+    s->end = END_UPDATE;
+    return true;
 }
 
 bool trans_MRRC(struct a32_ctx *s, const struct a32_args *a)
 {
-    return false;
+    if (a->cp != 15)
+        return false;
+    if (a->rt == 15 || a->rt2 == 15 || a->rt == a->rt2)
+        return gen_undef(s);
+    unsigned lo =
+        emit_call(s, helper_cp15_read64, IR_NONE, IR_NONE, IR_NONE, (a->opc1 << 4) | a->crm);
+    store_reg(s, a->rt, lo);
+    unsigned hi = tmp_new(s);
+    emit(s, IR_LDENV, hi, IR_NONE, IR_NONE, IR_NONE, 0, ENV_OFF(cp15.mrrc_hi), 0);
+    store_reg(s, a->rt2, hi);
+    return true;
 }
 
 /* SRS and RFE (B9.3.16, B9.3.13). */

@@ -86,7 +86,8 @@ ir_helper_fn helper_exception, helper_bx, helper_exception_return, helper_cpsr_r
     helper_barrier, helper_cp15_read, helper_cp15_write, helper_firmware, helper_ldrex,
     helper_strex, helper_clrex, helper_sel, helper_xtb16, helper_bkpt, helper_set_nzcv, helper_swp,
     helper_srs, helper_rfe;
-ir_helper_fn helper_vmrs, helper_vmsr; /* trans-vfp.c */
+ir_helper_fn helper_vmrs, helper_vmsr;                /* trans-vfp.c */
+ir_helper_fn helper_cp15_read64, helper_cp15_write64; /* cp15.c */
 /* helpers-media.c: saturating, parallel and DSP multiply arithmetic (trans-media.c). */
 ir_helper_fn helper_qaddsub, helper_ssat, helper_usat, helper_ssat16, helper_usat16,
     helper_parallel, helper_smlaxy, helper_smlaw, helper_smlad, helper_smlald, helper_smmla,

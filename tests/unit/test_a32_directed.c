@@ -264,6 +264,28 @@ static void test_swp(void)
     t_free(t);
 }
 
+/* MCRR/MRRC of the 64-bit TTBR0 (B4.1.155); an unknown one is UNDEFINED. */
+static void test_cp15_64bit(void)
+{
+    struct t *t = t_new();
+    t->regs.r[0] = 0x12345000u;
+    t->regs.r[1] = 0x000000abu;
+    uint32_t code[] = {
+        0xec410f02u, /* mcrr p15, 0, r0, r1, c2 */
+        0xec532f02u, /* mrrc p15, 0, r2, r3, c2 */
+    };
+    g_assert_cmpint(t_run(t, code, 2), ==, ARM_EXIT_REQUEST);
+    g_assert_cmpint(t_vector(t), ==, -1);
+    g_assert_cmphex(t->regs.r[2], ==, 0x12345000u);
+    g_assert_cmphex(t->regs.r[3], ==, 0xabu);
+    g_assert_cmphex(t->regs.cp15.ttbr0_hi, ==, 0xabu);
+    t->regs.r[15] = RAM_BASE;
+    uint32_t unknown[] = {0xec532f0eu}; /* mrrc p15, 0, r2, r3, c14: CNTPCT, not yet */
+    t_run(t, unknown, 1);
+    g_assert_cmpint(t_vector(t), ==, 4);
+    t_free(t);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -275,5 +297,6 @@ int main(int argc, char **argv)
     g_test_add_func("/a32/self-modifying-same-block", test_self_modifying_same_block);
     g_test_add_func("/a32/alignment", test_alignment);
     g_test_add_func("/a32/swp", test_swp);
+    g_test_add_func("/a32/cp15-64bit", test_cp15_64bit);
     return g_test_run();
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <capstone/capstone.h>
 #include <unicorn/unicorn.h>
 
 #include "target-arm/arm.h"
@@ -464,8 +465,19 @@ static void report(uint64_t seed, const uint32_t *code, unsigned n, const struct
                    const struct state *p, const struct state *u)
 {
     g_printerr("mismatch: seed %" G_GUINT64_FORMAT "\n", seed);
-    for (unsigned i = 0; i < n; i++)
-        g_printerr("  %08x: %08x\n", CODE_ADDR + 4 * i, code[i]);
+    csh cs;
+    bool have_cs = cs_open(CS_ARCH_ARM, CS_MODE_ARM, &cs) == CS_ERR_OK;
+    for (unsigned i = 0; i < n; i++) {
+        cs_insn *insn = NULL;
+        size_t got =
+            have_cs ? cs_disasm(cs, (const uint8_t *)&code[i], 4, CODE_ADDR + 4 * i, 1, &insn) : 0;
+        g_printerr("  %08x: %08x  %s %s\n", CODE_ADDR + 4 * i, code[i], got ? insn->mnemonic : "?",
+                   got ? insn->op_str : "");
+        if (got)
+            cs_free(insn, got);
+    }
+    if (have_cs)
+        cs_close(&cs);
     g_printerr("  reg   initial   percore   unicorn\n");
     for (int i = 0; i < 16; i++)
         g_printerr("  r%-2d  %08x  %08x  %08x%s\n", i, in->r[i], p->r[i], u->r[i],
