@@ -274,3 +274,65 @@ uint32_t helper_rfe(struct arm_cpu *cpu, uint32_t a, uint32_t b, uint32_t c, uin
     r->excl_open = 0;
     return 0;
 }
+
+/* The register MRS/MSR (banked) name by SYSm (bit 5: the R bit, an SPSR), ARM ARM
+ * table B9-2, or NULL for what is UNPREDICTABLE here and so UNDEFINED: the current
+ * mode's own register (which the plain name already reaches), Monitor and Hyp
+ * registers (this core has neither mode), reserved encodings. */
+static uint32_t *banked_reg(struct arm_regs *r, uint32_t sysm)
+{
+    uint32_t mode = r->cpsr & 0x1f;
+    bool fiq = mode == ARM_MODE_FIQ, usr = mode == ARM_MODE_USR || mode == ARM_MODE_SYS;
+    static const struct {
+        uint8_t mode, bank;
+    } pair[8] = {
+        [0] = {ARM_MODE_IRQ, BANK_IRQ},
+        [1] = {ARM_MODE_SVC, BANK_SVC},
+        [2] = {ARM_MODE_ABT, BANK_ABT},
+        [3] = {ARM_MODE_UND, BANK_UND},
+    };
+    uint32_t n = sysm & 0x1f;
+    if (sysm & 0x20) { /* SPSR_<mode> */
+        if (n == 0x0e)
+            return fiq ? NULL : &r->banked_spsr[BANK_FIQ];
+        if (n >= 0x10 && n <= 0x16 && !(n & 1))
+            return mode == pair[(n - 0x10) / 2].mode ? NULL
+                                                     : &r->banked_spsr[pair[(n - 0x10) / 2].bank];
+        return NULL;
+    }
+    if (n <= 4) /* R8_usr-R12_usr: banked only while in FIQ mode */
+        return fiq ? &r->usr_r8_12[n] : NULL;
+    if (n == 5 || n == 6) /* SP_usr, LR_usr */
+        return usr ? NULL : n == 5 ? &r->banked_r13[BANK_USR] : &r->banked_r14[BANK_USR];
+    if (n >= 8 && n <= 12) /* R8_fiq-R12_fiq */
+        return fiq ? NULL : &r->fiq_r8_12[n - 8];
+    if (n == 13 || n == 14) /* SP_fiq, LR_fiq */
+        return fiq ? NULL : n == 13 ? &r->banked_r13[BANK_FIQ] : &r->banked_r14[BANK_FIQ];
+    if (n >= 0x10 && n <= 0x17) { /* LR_/SP_ of irq, svc, abt, und */
+        unsigned i = (n - 0x10) / 2;
+        if (mode == pair[i].mode)
+            return NULL;
+        return (n & 1) ? &r->banked_r13[pair[i].bank] : &r->banked_r14[pair[i].bank];
+    }
+    return NULL;
+}
+
+uint32_t helper_banked_read(struct arm_cpu *cpu, uint32_t a, uint32_t b, uint32_t c, uint32_t sysm)
+{
+    uint32_t *p = banked_reg(cpu->regs, sysm);
+    if (!p) {
+        arm_take_exception(cpu, EXC_UNDEF, cpu->insn_pc);
+        return 0;
+    }
+    return *p;
+}
+
+uint32_t helper_banked_write(struct arm_cpu *cpu, uint32_t v, uint32_t b, uint32_t c, uint32_t sysm)
+{
+    uint32_t *p = banked_reg(cpu->regs, sysm);
+    if (!p)
+        arm_take_exception(cpu, EXC_UNDEF, cpu->insn_pc);
+    else
+        *p = v;
+    return 0;
+}

@@ -18,7 +18,8 @@
     X(MOV)  /* d = a */                                                                            \
     X(ADDI)                                                                                        \
     X(ANDI)                                                                                        \
-    X(ORI) X(XORI)                      /* d = a op imm */                                         \
+    X(ORI)                                                                                         \
+    X(XORI)                             /* d = a op imm */                                         \
         X(SHLI) X(SHRI) X(SARI) X(RORI) /* d = a shifted by imm, 1 <= imm <= 31 */                 \
         X(LDENV)                        /* d = regs word at byte offset aux */                     \
         X(STENV)                        /* regs word at byte offset aux = a */                     \

@@ -143,6 +143,25 @@ bool trans_MSR_IMM(struct a32_ctx *s, const struct a32_args *a)
     return gen_msr(s, a, emit_movi(s, a32_expand_imm(a->rot, a->imm)));
 }
 
+/* MRS and MSR (banked register), B9.3.9-10: another mode's register by SYSm. */
+bool trans_MRS_BANKED(struct a32_ctx *s, const struct a32_args *a)
+{
+    if (s->user || a->rd == 15)
+        return gen_undef(s);
+    uint32_t sysm = (a->m << 4) | a->m1 | (a->r << 5);
+    store_reg(s, a->rd, emit_call(s, helper_banked_read, IR_NONE, IR_NONE, IR_NONE, sysm));
+    return true;
+}
+
+bool trans_MSR_BANKED(struct a32_ctx *s, const struct a32_args *a)
+{
+    if (s->user || a->rn == 15)
+        return gen_undef(s);
+    uint32_t sysm = (a->m << 4) | a->m1 | (a->r << 5);
+    emit_call(s, helper_banked_write, load_reg(s, a->rn), IR_NONE, IR_NONE, sysm);
+    return true;
+}
+
 /* CPS (B9.3.2): a no-op in user mode. */
 bool trans_CPS(struct a32_ctx *s, const struct a32_args *a)
 {

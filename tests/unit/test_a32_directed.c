@@ -286,6 +286,27 @@ static void test_cp15_64bit(void)
     t_free(t);
 }
 
+/* MRS/MSR (banked register), B9.3.9-10: from SVC, User's SP; the current mode's own
+ * registers through it are UNPREDICTABLE, which percore makes UNDEFINED. */
+static void test_banked_mrs_msr(void)
+{
+    struct t *t = t_new();
+    t->regs.r[0] = 0x4000abcdu;
+    uint32_t code[] = {
+        0xe125f200u, /* msr sp_usr, r0 */
+        0xe1051200u, /* mrs r1, sp_usr */
+    };
+    g_assert_cmpint(t_run(t, code, 2), ==, ARM_EXIT_REQUEST);
+    g_assert_cmpint(t_vector(t), ==, -1);
+    g_assert_cmphex(t->regs.r[1], ==, 0x4000abcdu);
+    g_assert_cmphex(t->regs.banked_r13[BANK_USR], ==, 0x4000abcdu);
+    t->regs.r[15] = RAM_BASE;
+    uint32_t own[] = {0xe1002200u}; /* mrs r2, r8_usr from SVC: SVC's own r8 */
+    t_run(t, own, 1);
+    g_assert_cmpint(t_vector(t), ==, 4);
+    t_free(t);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -298,5 +319,6 @@ int main(int argc, char **argv)
     g_test_add_func("/a32/alignment", test_alignment);
     g_test_add_func("/a32/swp", test_swp);
     g_test_add_func("/a32/cp15-64bit", test_cp15_64bit);
+    g_test_add_func("/a32/banked-mrs-msr", test_banked_mrs_msr);
     return g_test_run();
 }

@@ -323,6 +323,26 @@ static uint32_t gen_pc(struct rng *r, uint32_t index)
     }
 }
 
+/* System instructions that need no exception: the flags through MRS/MSR, barriers,
+ * hints, preloads, a CP15 thread register through MCR/MRC. */
+static uint32_t gen_system(struct rng *r)
+{
+    uint32_t c = rnd_cond(r) << 28;
+    switch (rnd_in(r, 8)) {
+    case 0: return c | 0x010f0000u | (rnd_dst(r) << 12);                    /* mrs rd, apsr */
+    case 1: return c | 0x0128f000u | rnd_src(r);                            /* msr apsr_nzcvq, rn */
+    case 2: return c | 0x0328f000u | (rnd_in(r, 16) << 8) | rnd_in(r, 256); /* msr apsr, #imm */
+    case 3:
+        return 0xf57ff040u | (0x10u * rnd_in(r, 3)) | 0xfu; /* dsb/dmb/isb sy */
+    /* NOP only: Unicorn 2.0.1 reports YIELD, a valid hint, as an invalid instruction
+     * (qemu raises an internal yield exception that Unicorn does not take). */
+    case 4: return c | 0x0320f000u;                                    /* nop */
+    case 5: return 0xf5d0f000u | (rnd_ptr(r) << 16) | rnd_in(r, 4096); /* pld [rn, #imm] */
+    case 6: return c | 0x0e0d0f50u | (rnd_src(r) << 12);               /* mcr tpidrurw */
+    default: return c | 0x0e1d0f50u | (rnd_dst(r) << 12);              /* mrc tpidrurw */
+    }
+}
+
 static uint32_t gen_insn(struct rng *r)
 {
     switch (rnd_in(r, 23)) {
@@ -355,6 +375,7 @@ static uint32_t gen_insn(struct rng *r)
 struct state {
     uint32_t r[16];
     uint32_t cpsr;
+    uint32_t tpidrurw; /* the CP15 thread register the system class reads and writes */
     uint8_t data[DATA_SIZE];
 };
 
@@ -402,6 +423,7 @@ static void h_load(struct harness *h, const struct state *st, const uint32_t *co
     h->regs.cp15.vbar = VECTORS;
     memcpy(h->regs.r, st->r, sizeof(st->r));
     arm_regs_set_cpsr_bits(&h->regs, st->cpsr);
+    h->regs.cp15.tpidrurw = st->tpidrurw;
     h->regs.r[15] = CODE_ADDR;
     atomic_store(&h->exit_req, 0);
 
@@ -411,6 +433,12 @@ static void h_load(struct harness *h, const struct state *st, const uint32_t *co
     for (int i = 0; i < 15; i++)
         uc_reg_write(h->uc, uc_reg_id(i), &st->r[i]);
     uc_reg_write(h->uc, UC_ARM_REG_CPSR, &st->cpsr);
+    /* TPIDRURW is banked by security state in qemu: write both copies. */
+    for (uint32_t sec = 0; sec < 2; sec++) {
+        uc_arm_cp_reg cp = {
+            .cp = 15, .crn = 13, .crm = 0, .opc1 = 0, .opc2 = 2, .sec = sec, .val = st->tpidrurw};
+        uc_reg_write(h->uc, UC_ARM_REG_CP_REG, &cp);
+    }
 }
 
 static void h_run(struct harness *h, unsigned n, struct state *pc_out, struct state *uc_out)
@@ -446,6 +474,7 @@ static void random_state(struct rng *r, struct state *st)
         st->r[i] = DATA_ADDR + 0x1000 + 8 * rnd_in(r, (DATA_SIZE - 0x2000) / 8);
     st->r[12] = rnd_in(r, 32) * 8;
     st->cpsr = 0x1d3 | (rnd(r) & 0xf80f0000u);
+    st->tpidrurw = rnd(r);
     for (unsigned i = 0; i < DATA_SIZE; i += 4) {
         uint32_t v = rnd(r);
         memcpy(st->data + i, &v, 4);
@@ -510,7 +539,7 @@ static void test_random_sequences(void)
             }
             /* A branch or pc write skips one instruction: never the last one. */
             do
-                code[k] = kind == 1 ? gen_pc(&r, k) : gen_insn(&r);
+                code[k] = kind == 1 ? gen_pc(&r, k) : kind == 2 ? gen_system(&r) : gen_insn(&r);
             while (k == SEQ_LEN - 1 &&
                    ((code[k] & 0x0e000000u) == 0x0a000000u || ((code[k] >> 12) & 0xf) == 15));
             k++;
