@@ -31,6 +31,7 @@ int core_run(struct core *c);
 void core_drain(struct core *c);
 /* Waits for a doorbell, an exit request or the coordinator's death (then exits). */
 void core_wait(struct core *c);
+void core_wait_io(struct core *c);
 
 /* vcpu.c: the CPU's window on the machine: device accesses over the rings, PSCI. */
 struct arm_cpu *core_cpu_new(struct core *c);

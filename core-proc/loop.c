@@ -52,6 +52,27 @@ void core_wait(struct core *c)
         c->quit = true;
 }
 
+static bool core_has_io_work(void *arg)
+{
+    struct core *c = arg;
+    return (atomic_load_explicit(&c->cpu->exit_request, memory_order_acquire) & EXIT_REQ_QUIT) ||
+           mbox_pending(&c->mbox);
+}
+
+/* While a device read waits for its reply, only messages or a quit end the wait: other
+ * exit-request bits are for the run loop, which takes them after the read. */
+void core_wait_io(struct core *c)
+{
+    enum doorbell_wait_result w =
+        doorbell_wait(c->self, c->mbox.fd[c->index], core_has_io_work, c, c->coord_pidfd, -1);
+    if (w == DOORBELL_WATCHED) {
+        log_notice("the coordinator died: vCPU %u stops", c->index);
+        exit(1);
+    }
+    if (atomic_load(&c->cpu->exit_request) & EXIT_REQ_QUIT)
+        c->quit = true;
+}
+
 /* Takes the exit-request word; true when the process must end. */
 static bool core_take_exit_requests(struct core *c)
 {

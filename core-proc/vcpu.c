@@ -60,7 +60,7 @@ static bool core_io_read(void *opaque, uint64_t pa, unsigned size, uint64_t *val
         if (c->io_done || c->quit)
             break;
         if (spin > PSCI_SPIN_WAITS)
-            core_wait(c);
+            core_wait_io(c);
     }
     if (!c->io_done)
         return false;

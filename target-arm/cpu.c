@@ -77,7 +77,9 @@ static bool arm_cpu_runnable(struct arm_cpu *cpu)
 enum arm_exit_reason arm_cpu_run(struct arm_cpu *cpu, uint64_t max_blocks)
 {
     struct tb *tb = NULL, *from = NULL;
-    for (uint64_t n = 0;; n++) {
+    uint64_t start = cpu->stats.blocks;
+    for (;;) {
+        uint64_t n = cpu->stats.blocks - start; /* chained blocks count too */
         if (cpu->env.exit_request &&
             atomic_load_explicit(cpu->env.exit_request, memory_order_relaxed))
             return ARM_EXIT_REQUEST;
@@ -89,9 +91,17 @@ enum arm_exit_reason arm_cpu_run(struct arm_cpu *cpu, uint64_t max_blocks)
             return ARM_EXIT_HALTED;
         if (max_blocks && n >= max_blocks)
             return ARM_EXIT_BUDGET;
-        if (cpu->flush_pending) {
+        /* Full flushes happen only here, between blocks, where no block is running
+         * and nothing points at one but tb and from, which are dropped. */
+        if (cpu->flush_pending || cpu->n_tbs >= TB_FLUSH_LIMIT) {
             tb_flush_all(cpu);
             tb = from = NULL;
+        }
+        if (!(cpu->regs->cpsr & CPSR_T) && (cpu->regs->r[15] & 3)) {
+            /* Only a boot entry with bit 1 set gets here (every write to the pc
+             * aligns it): an ARM-state pc is word aligned, and percore makes it so. */
+            cpu->regs->r[15] &= ~3u;
+            tb = NULL;
         }
         if (!tb) {
             tb = tb_lookup(cpu, cpu->regs->r[15], arm_tb_flags(cpu->regs));
@@ -108,6 +118,7 @@ enum arm_exit_reason arm_cpu_run(struct arm_cpu *cpu, uint64_t max_blocks)
         }
         cpu->chain_slot = -1;
         cpu->last_tb = tb;
+        cpu->blocks_left = max_blocks ? max_blocks - n : UINT64_MAX;
         if (cpu->log_exec)
             arm_log_exec(cpu, tb);
         if (cpu->log_cpu)

@@ -19,10 +19,11 @@
     X(ADDI)                                                                                        \
     X(ANDI)                                                                                        \
     X(ORI)                                                                                         \
-    X(XORI)                             /* d = a op imm */                                         \
-        X(SHLI) X(SHRI) X(SARI) X(RORI) /* d = a shifted by imm, 1 <= imm <= 31 */                 \
-        X(LDENV)                        /* d = regs word at byte offset aux */                     \
-        X(STENV)                        /* regs word at byte offset aux = a */                     \
+    X(XORI) /* d = a op imm */                                                                     \
+    X(SHLI)                                                                                        \
+    X(SHRI) X(SARI) X(RORI) /* d = a shifted by imm, 1 <= imm <= 31 */                             \
+        X(LDENV)            /* d = regs word at byte offset aux */                                 \
+        X(STENV)            /* regs word at byte offset aux = a */                                 \
         X(ADD) X(SUB) X(AND) X(OR) X(XOR) X(BIC) X(MUL) X(NOT) X(LSL) X(LSR) X(ASR)                \
             X(ROR) /* d = a shifted by b[7:0], ARM register-shift rules */                         \
         X(LSL_C) X(LSR_C) X(ASR_C) X(ROR_C) /* as above, c = carry out (C if b[7:0] == 0) */       \
@@ -83,9 +84,10 @@ struct ir_op {
 #define IR_MAX_LABELS 128
 
 /* ---- blocks ---- */
-#define TB_MAX_INSNS 64
-#define TB_HASH_BITS 14
-#define TB_JMP_BITS  12
+#define TB_MAX_INSNS   64
+#define TB_FLUSH_LIMIT 65536 /* blocks before a full flush bounds the memory */
+#define TB_HASH_BITS   14
+#define TB_JMP_BITS    12
 
 struct tb {
     uint32_t pc, phys_pc, flags;
@@ -144,6 +146,7 @@ struct arm_cpu {
     uint32_t insn_pc;       /* pc of the instruction being executed */
     int chain_slot;         /* the GOTO slot the last block left by, or -1 */
     struct tb *last_tb;     /* the block the interpreter last ran (it follows chains) */
+    uint64_t blocks_left;   /* the run's block budget: chains are followed within it */
     uintptr_t cs_handle;    /* capstone, for -d in_asm (disas.c) */
     bool log_exec, log_cpu; /* -d exec, -d cpu: checked once per block */
     struct arm_cpu_stats stats;

@@ -399,7 +399,7 @@ struct tb *ir_interp_run(struct arm_cpu *cpu, struct tb *tb)
             }
             /* Chained: go straight on, unless the run loop has something to do
              * (an exit request: invariant 3; logging of each block). */
-            if (cpu->log_exec || cpu->log_cpu ||
+            if (--cpu->blocks_left == 0 || cpu->log_exec || cpu->log_cpu ||
                 (cpu->env.exit_request &&
                  atomic_load_explicit(cpu->env.exit_request, memory_order_relaxed)))
                 return next;

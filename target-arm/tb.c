@@ -7,8 +7,6 @@
 
 #include "target-arm/internal.h"
 
-#define TB_FLUSH_LIMIT 65536 /* blocks before a full flush bounds the memory */
-
 static unsigned tb_hash(uint32_t pc, uint32_t flags)
 {
     uint32_t h = (pc >> 2) ^ (flags * 0x9e3779b1u);
@@ -50,8 +48,6 @@ struct tb *tb_lookup(struct arm_cpu *cpu, uint32_t pc, uint32_t flags)
     struct tb *tb = cpu->tb_jmp[tb_jmp_index(pc)];
     if (tb && tb->pc == pc && tb->flags == flags && tb->valid)
         return tb;
-    if (cpu->n_tbs >= TB_FLUSH_LIMIT)
-        tb_flush_all(cpu);
     uint32_t phys;
     if (!mem_code_ptr(cpu, pc, &phys)) {
         arm_prefetch_abort(cpu, pc, FSR_SYNC_EXTERNAL);

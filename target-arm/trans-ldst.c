@@ -24,7 +24,7 @@ static bool ldst_emit(struct a32_ctx *s, const struct a32_args *a, unsigned offs
                       bool is_load, unsigned rt2_extra)
 {
     bool wb = ldst_writeback(a);
-    if (wb && (a->rn == 15 || (a->rn == a->rt && !is_load)))
+    if (wb && (a->rn == 15 || (!is_load && (a->rn == a->rt || (rt2_extra && a->rn == a->rt + 1)))))
         return gen_undef(s); /* UNPREDICTABLE: pc base with writeback; store of the base */
     if (!a->p && a->w)
         memf |= MEMF_USER; /* LDRT/STRT and friends: post-indexed, unprivileged */

@@ -165,7 +165,8 @@ bool trans_MSR_BANKED(struct a32_ctx *s, const struct a32_args *a)
 /* CPS (B9.3.2): a no-op in user mode. */
 bool trans_CPS(struct a32_ctx *s, const struct a32_args *a)
 {
-    if (a->imod == 1 || (a->imod == 0 && !a->m) || (a->imod >= 2 && !(a->a | a->i | a->f)))
+    if (a->imod == 1 || (a->imod == 0 && !a->m) || (a->imod >= 2 && !(a->a | a->i | a->f)) ||
+        (!a->m && a->mode) || (a->imod == 0 && (a->a | a->i | a->f)))
         return gen_undef(s); /* UNPREDICTABLE encodings */
     if (s->user)
         return true;
@@ -290,7 +291,8 @@ bool trans_MRRC(struct a32_ctx *s, const struct a32_args *a)
 /* SRS and RFE (B9.3.16, B9.3.13). */
 bool trans_SRS(struct a32_ctx *s, const struct a32_args *a)
 {
-    if (s->user || !arm_mode_valid(a->mode))
+    /* From User or System mode (no SPSR to store) it is UNPREDICTABLE: UNDEFINED. */
+    if (s->user || !a32_has_spsr(s) || !arm_mode_valid(a->mode))
         return gen_undef(s);
     emit_call(s, helper_srs, IR_NONE, IR_NONE, IR_NONE,
               a->mode | (a->p << 8) | (a->u << 9) | (a->w << 10) |

@@ -18,9 +18,15 @@ uint32_t arm_tb_flags(const struct arm_regs *r)
            ((r->cpsr & CPSR_E) ? TBF_BE : 0);
 }
 
+/* Temps and labels are block-wide. When an instruction would run out of them it is
+ * marked overflowed (its ops use a scratch slot and are thrown away) and the block is
+ * cut before it: a guest can never exhaust them (translate loop). */
 unsigned tmp_new(struct a32_ctx *s)
 {
-    g_assert(s->n_temps < IR_MAX_TEMPS);
+    if (s->n_temps >= IR_MAX_TEMPS - 1) {
+        s->overflow = true;
+        return IR_MAX_TEMPS - 1;
+    }
     return s->n_temps++;
 }
 
@@ -84,7 +90,10 @@ unsigned emit_call(struct a32_ctx *s, ir_helper_fn *fn, unsigned a, unsigned b, 
 
 unsigned label_new(struct a32_ctx *s)
 {
-    g_assert(s->n_labels < IR_MAX_LABELS);
+    if (s->n_labels >= IR_MAX_LABELS - 1) {
+        s->overflow = true;
+        return IR_MAX_LABELS - 1;
+    }
     s->label_at[s->n_labels] = 0xffff;
     return s->n_labels++;
 }
@@ -264,14 +273,26 @@ struct tb *arm_translate(struct arm_cpu *cpu, uint32_t pc, uint32_t phys_pc, uin
     for (;;) {
         uint32_t insn;
         memcpy(&insn, code + 4 * n, 4); /* instructions are little-endian (A3.3.1) */
-        n++;
+        struct a32_ctx before = s;      /* to undo an instruction that does not fit */
         bool more = a32_translate_insn(&s, insn);
+        if (s.overflow) {
+            /* Out of temps or labels (never on a block's first instruction, which
+             * starts with all of them): end the block before this one instead. */
+            g_assert(n > 0);
+            s.n_ops = before.n_ops;
+            s.n_temps = before.n_temps;
+            s.n_labels = before.n_labels;
+            memcpy(s.reg_temp, before.reg_temp, sizeof(s.reg_temp));
+            s.overflow = false;
+            emit(&s, IR_GOTO, IR_NONE, IR_NONE, IR_NONE, IR_NONE, s.pc, 0, 0);
+            break;
+        }
+        n++;
         a32_mark_insn(&s, s.insn_op, &prev_stored);
         s.pc += 4;
         if (!more)
             break;
-        /* One instruction needs at most ~40 temps (LDM of 16 registers). */
-        if (n >= TB_MAX_INSNS || (s.pc & ~PAGE_MASK) == 0 || s.n_temps > IR_MAX_TEMPS - 48) {
+        if (n >= TB_MAX_INSNS || (s.pc & ~PAGE_MASK) == 0) {
             emit(&s, IR_GOTO, IR_NONE, IR_NONE, IR_NONE, IR_NONE, s.pc, 0, 0);
             break;
         }

@@ -32,6 +32,7 @@ struct a32_ctx {
      * forwarded from it. Stores still go to the register file at once (the state
      * stays exact); a helper call or a join point forgets everything. */
     uint8_t reg_temp[16];
+    bool overflow; /* this instruction ran out of temps or labels (translate.c) */
 };
 
 #include "a32-decode.h"

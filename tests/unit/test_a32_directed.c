@@ -307,6 +307,59 @@ static void test_banked_mrs_msr(void)
     t_free(t);
 }
 
+/* A block whose instructions would need more temps than a block has (LDM ^ of 15
+ * registers after many LDMs): the block is cut before it, nothing asserts. */
+static void test_temp_exhaustion(void)
+{
+    struct t *t = t_new();
+    uint32_t code[12];
+    for (unsigned i = 0; i < 7; i++)
+        code[i] = 0xe89d5ffeu; /* ldm sp, {r1-r12, lr} */
+    for (unsigned i = 7; i < 10; i++)
+        code[i] = 0xe3001000u; /* movw r1, #0 */
+    code[10] = 0xe8d07fffu;    /* ldm r0, {r0-r14}^ */
+    code[11] = 0xe3a00001u;    /* mov r0, #1 (after the LDM ^ loaded r0) */
+    t->regs.r[13] = DATA;
+    t->regs.r[0] = DATA;
+    g_assert_cmpint(t_run(t, code, 12), ==, ARM_EXIT_REQUEST);
+    g_assert_cmpint(t_vector(t), ==, -1);
+    g_assert_cmphex(t->regs.r[0], ==, 1);
+    t_free(t);
+}
+
+/* arm_cpu_run's block budget holds even when blocks are chained to themselves. */
+static void test_block_budget(void)
+{
+    struct t *t = t_new();
+    uint32_t loop[] = {0xeafffffeu}; /* b . */
+    memcpy(t->ram, loop, 4);
+    arm_cpu_flush_code(t->cpu);
+    g_assert_cmpint(arm_cpu_run(t->cpu, 1000), ==, ARM_EXIT_BUDGET);
+    g_assert_cmphex(t->regs.r[15], ==, RAM_BASE);
+    t_free(t);
+}
+
+/* More distinct blocks than the cache keeps (65536): the full flush happens between
+ * blocks and nothing refers to a freed one (run under MODE=asan to see it). */
+static void test_cache_flush_limit(void)
+{
+    struct t *t = t_new();
+    enum { N = 65540, AT = 0x20000 };
+    uint32_t b_next = 0xeaffffffu; /* b .+4: every instruction is a block */
+    for (unsigned i = 0; i < N; i++)
+        memcpy(t->ram + AT + 4 * i, &b_next, 4);
+    uint32_t hvc = HVC;
+    memcpy(t->ram + AT + 4 * N, &hvc, 4);
+    t->regs.r[15] = RAM_BASE + AT;
+    arm_cpu_flush_code(t->cpu);
+    g_assert_cmpint(arm_cpu_run(t->cpu, 0), ==, ARM_EXIT_REQUEST);
+    g_assert_cmphex(t->regs.r[15], ==, RAM_BASE + AT + 4 * N + 4);
+    struct arm_cpu_stats st;
+    arm_cpu_stats(t->cpu, &st);
+    g_assert_cmpuint(st.translations, >, N);
+    t_free(t);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -320,5 +373,8 @@ int main(int argc, char **argv)
     g_test_add_func("/a32/swp", test_swp);
     g_test_add_func("/a32/cp15-64bit", test_cp15_64bit);
     g_test_add_func("/a32/banked-mrs-msr", test_banked_mrs_msr);
+    g_test_add_func("/a32/temp-exhaustion", test_temp_exhaustion);
+    g_test_add_func("/a32/block-budget", test_block_budget);
+    g_test_add_func("/a32/cache-flush-limit", test_cache_flush_limit);
     return g_test_run();
 }
