@@ -39,10 +39,21 @@ static bool core_has_work(void *arg)
            mbox_pending(&c->mbox);
 }
 
-void core_wait(struct core *c)
+
+static bool core_has_io_work(void *arg)
+{
+    struct core *c = arg;
+    return (atomic_load_explicit(&c->cpu->exit_request, memory_order_acquire) & EXIT_REQ_QUIT) ||
+           mbox_pending(&c->mbox);
+}
+
+/* Sleeps on the doorbell until has_work says so or it rings; the coordinator's death
+ * ends the process. A device read waits with core_has_io_work: other exit-request
+ * bits are for the run loop, which takes them after the read. */
+static void core_wait_for(struct core *c, bool (*has_work)(void *))
 {
     enum doorbell_wait_result w =
-        doorbell_wait(c->self, c->mbox.fd[c->index], core_has_work, c, c->coord_pidfd, -1);
+        doorbell_wait(c->self, c->mbox.fd[c->index], has_work, c, c->coord_pidfd, -1);
     atomic_fetch_add_explicit(&c->cpu->counters.wakeups, 1, memory_order_relaxed);
     if (w == DOORBELL_WATCHED) {
         log_notice("the coordinator died: vCPU %u stops", c->index);
@@ -52,25 +63,14 @@ void core_wait(struct core *c)
         c->quit = true;
 }
 
-static bool core_has_io_work(void *arg)
+void core_wait(struct core *c)
 {
-    struct core *c = arg;
-    return (atomic_load_explicit(&c->cpu->exit_request, memory_order_acquire) & EXIT_REQ_QUIT) ||
-           mbox_pending(&c->mbox);
+    core_wait_for(c, core_has_work);
 }
 
-/* While a device read waits for its reply, only messages or a quit end the wait: other
- * exit-request bits are for the run loop, which takes them after the read. */
 void core_wait_io(struct core *c)
 {
-    enum doorbell_wait_result w =
-        doorbell_wait(c->self, c->mbox.fd[c->index], core_has_io_work, c, c->coord_pidfd, -1);
-    if (w == DOORBELL_WATCHED) {
-        log_notice("the coordinator died: vCPU %u stops", c->index);
-        exit(1);
-    }
-    if (atomic_load(&c->cpu->exit_request) & EXIT_REQ_QUIT)
-        c->quit = true;
+    core_wait_for(c, core_has_io_work);
 }
 
 /* Takes the exit-request word; true when the process must end. */
