@@ -55,6 +55,9 @@ $(GEN)/a32-decode.h $(GEN)/a32-decode.inc &: target-arm/a32.decode target-arm/ge
 	@mkdir -p $(GEN)
 	python3 target-arm/gen-decoder.py a32 target-arm/a32.decode $(GEN)/a32-decode
 $(call obj,$(wildcard target-arm/*.c)): CFLAGS += -I$(GEN)
+# Keep one indirect jump per IR op in the threaded interpreter: without these GCC
+# merges them back into a single shared dispatch jump.
+$(call obj,target-arm/interp.c): CFLAGS += -fno-gcse -fno-crossjumping
 $(call obj,$(wildcard target-arm/*.c)): $(GEN)/a32-decode.h $(GEN)/a32-decode.inc
 
 $(LIB): $(call obj,$(LIB_SRCS))
