@@ -23,7 +23,7 @@ PKGS := glib-2.0 libevent capstone
 WARN := -Wall -Wextra -Werror -Wshadow -Wvla -Wframe-larger-than=16384 -Wmissing-prototypes \
         -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(MODE_CFLAGS) -I. $(shell pkg-config --cflags $(PKGS)) $(EXTRA_CFLAGS)
-LDLIBS := $(shell pkg-config --libs $(PKGS)) -lrt
+LDLIBS := $(shell pkg-config --libs $(PKGS)) -lfdt -lrt
 LDFLAGS := $(MODE_LDFLAGS)
 
 LIB_SRCS := $(wildcard util/*.c shm/*.c hw/*.c target-arm/*.c)
@@ -75,6 +75,7 @@ $(BUILD)/tests/test_isa_%: LDLIBS += $(shell pkg-config --libs unicorn)
 
 # Unit tests of coordinator pieces link those objects too.
 $(BUILD)/tests/test_boot: $(call obj,coordinator/boot.c)
+$(BUILD)/tests/test_fdt: $(call obj,coordinator/fdt.c coordinator/boot.c)
 
 $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(LIB)
 	@mkdir -p $(dir $@)

@@ -136,24 +136,51 @@ static void cli_check_file(const char *opt, const char *path)
         cli_fail("%s: '%s' is not a regular file", opt, path);
 }
 
-static void cli_machine(const char *s)
+/* One -machine item: the type (qemu's implied first key) or a property. */
+static void cli_machine_item(const char *it, bool first, char **dumpdtb)
 {
+    const char *type = g_str_has_prefix(it, "type=") ? it + 5
+                       : first && !strchr(it, '=')   ? it
+                                                     : NULL;
+    if (type) {
+        if (strcmp(type, "virt") != 0)
+            cli_fail("-machine: unsupported machine type '%s' (only 'virt'; '-M help' lists)",
+                     type);
+    } else if (g_str_has_prefix(it, "dumpdtb=")) {
+        if (!it[8])
+            cli_fail("-machine: dumpdtb needs a file name");
+        g_free(*dumpdtb);
+        *dumpdtb = g_strdup(it + 8);
+    } else
+        cli_fail("-machine: property '%s' is not supported", it);
+}
+
+/* -machine [type=]virt[,dumpdtb=FILE], in qemu's syntax where ",," is a comma inside a
+ * value. Returns the dumpdtb file (g_free it), or NULL. */
+static char *cli_machine(const char *s)
+{
+    char *dumpdtb = NULL;
     if (!s)
-        return;
+        return NULL;
     if (strcmp(s, "help") == 0) {
         printf("Supported machines are:\nvirt                 ARMv7-A virt board (Cortex-A15), "
                "as qemu-system-arm's -M virt\n");
         exit(0);
     }
-    if (g_str_has_prefix(s, "type="))
-        s += 5;
-    const char *comma = strchr(s, ',');
-    size_t len = comma ? (size_t)(comma - s) : strlen(s);
-    if (len != 4 || strncmp(s, "virt", 4) != 0)
-        cli_fail("-machine: unsupported machine type '%.*s' (only 'virt'; '-M help' lists)",
-                 (int)len, s);
-    if (comma)
-        cli_fail("-machine: property '%s' is not supported", comma + 1);
+    GString *item = g_string_new(NULL);
+    for (bool first = true;; first = false) {
+        g_string_truncate(item, 0);
+        while (*s && !(s[0] == ',' && s[1] != ',')) {
+            g_string_append_c(item, *s);
+            s += s[0] == ',' ? 2 : 1;
+        }
+        cli_machine_item(item->str, first, &dumpdtb);
+        if (!*s)
+            break;
+        s++; /* the comma between items */
+    }
+    g_string_free(item, TRUE);
+    return dumpdtb;
 }
 
 static void cli_cpu(const char *s)
@@ -259,19 +286,52 @@ static struct boot_image *cli_kernel(const char *path, uint64_t ram_size)
     return img;
 }
 
-/* What is accepted and checked but not used yet says so, once. */
-static void cli_not_loaded_yet(const struct cli *c)
+/* -initrd, -dtb and -append with the kernel: read, checked and placed before anything
+ * starts (a bad one is one line, status 2). */
+static struct boot_image *cli_boot(struct boot_image *kernel, const struct cli *c,
+                                   const struct machine_config *cfg)
 {
-    if (c->initrd)
-        log_notice("-initrd '%s' is checked but not loaded yet: initrd loading comes with the "
-                   "device tree",
+    struct boot_params p = {
+        .ncpus = cfg->ncpus,
+        .ram_size = cfg->ram_size,
+        .initrd = c->initrd,
+        .dtb = c->dtb,
+        .append = c->append,
+    };
+    char *why = NULL;
+    struct boot_image *img = boot_image_finish(kernel, &p, &why);
+    if (!img)
+        cli_fail("%s", why);
+    if (c->initrd && !boot_image_has_initrd(img))
+        log_notice("-initrd '%s' is not loaded: an ELF kernel is booted as a bare-metal program, "
+                   "with no initrd (as qemu-system-arm does)",
                    c->initrd);
-    if (c->dtb)
-        log_notice("-dtb '%s' is checked but not loaded yet: the device tree comes with the "
-                   "board",
-                   c->dtb);
-    if (c->append)
-        log_notice("-append is not passed to the kernel yet: it goes in the device tree");
+    return img;
+}
+
+/* -machine virt,dumpdtb=FILE: the device tree the guest would get. percore then exits
+ * with the status returned, 0 (a file that cannot be written: 1), as qemu-system-arm
+ * does. */
+static int cli_dumpdtb(const struct boot_image *img, const char *path)
+{
+    size_t size;
+    const uint8_t *blob = boot_image_dtb(img, &size);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    int err = fd < 0 ? errno : 0;
+    for (size_t done = 0; !err && done < size;) {
+        ssize_t n = write(fd, blob + done, size - done);
+        if (n < 0 && errno != EINTR)
+            err = errno;
+        done += n > 0 ? (size_t)n : 0;
+    }
+    if (fd >= 0 && close(fd) < 0 && !err)
+        err = errno;
+    if (err) {
+        fprintf(stderr, "percore: -machine dumpdtb: cannot write '%s': %s\n", path, strerror(err));
+        return 1;
+    }
+    fprintf(stderr, "percore: info: dtb dumped to %s. Exiting.\n", path);
+    return 0;
 }
 
 static void cli_free(struct cli *c)
@@ -304,7 +364,7 @@ int main(int argc, char **argv)
                "ARMv7-A full-system emulator, one process per vCPU\n");
         return 0;
     }
-    cli_machine(c.machine);
+    char *dumpdtb = cli_machine(c.machine);
     cli_cpu(c.cpu);
     cfg.ncpus = cli_smp(c.smp);
     cfg.ram_size = cli_mem(c.mem);
@@ -315,12 +375,21 @@ int main(int argc, char **argv)
     cli_check_file("-kernel", c.kernel);
     cli_check_file("-initrd", c.initrd);
     cli_check_file("-dtb", c.dtb);
-    if (!c.kernel && (c.initrd || c.append || c.dtb))
-        cli_fail("%s is only allowed with -kernel", c.initrd   ? "-initrd"
-                                                    : c.append ? "-append"
-                                                               : "-dtb");
-    struct boot_image *kernel = cli_kernel(c.kernel, cfg.ram_size);
-    cfg.kernel_image = kernel;
+    /* As qemu: -dtb without -kernel is for firmware, which finds the tree at the RAM base. */
+    if (!c.kernel && (c.initrd || c.append))
+        cli_fail("%s is only allowed with -kernel", c.initrd ? "-initrd" : "-append");
+    if (c.logfile && log_init("percore", cfg.log_items, c.logfile) < 0)
+        cli_fail("-D: cannot open '%s': %s", c.logfile, strerror(errno));
+    log_init("percore", cfg.log_items, c.logfile);
+    struct boot_image *boot = cli_boot(cli_kernel(c.kernel, cfg.ram_size), &c, &cfg);
+    if (dumpdtb) {
+        int status = cli_dumpdtb(boot, dumpdtb);
+        boot_image_free(boot);
+        cli_free(&c);
+        g_free(dumpdtb);
+        return status;
+    }
+    cfg.kernel_image = boot;
     cfg.kernel = c.kernel;
     cfg.initrd = c.initrd;
     cfg.append = c.append;
@@ -328,15 +397,12 @@ int main(int argc, char **argv)
     cfg.start_stopped = c.start_stopped;
     cfg.no_reboot = c.no_reboot;
     cfg.log_file = c.logfile;
-    if (c.logfile && log_init("percore", cfg.log_items, c.logfile) < 0)
-        cli_fail("-D: cannot open '%s': %s", c.logfile, strerror(errno));
-    log_init("percore", cfg.log_items, c.logfile);
-    cli_not_loaded_yet(&c);
     char *cpu_binary = cli_cpu_binary();
     cfg.cpu_binary = cpu_binary;
     int status = coordinator_run(&cfg);
-    boot_image_free(kernel);
+    boot_image_free(boot);
     g_free(cpu_binary);
     cli_free(&c);
+    g_free(dumpdtb);
     return status;
 }

@@ -9,6 +9,7 @@
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -244,12 +245,16 @@ static bool boot_elf_segments(const struct boot_file *f, struct boot_image *img,
     if (loads > BOOT_MAX_SEGMENTS)
         return boot_fail(why, "the ELF file has %u loadable segments (at most %u)", loads,
                          BOOT_MAX_SEGMENTS);
+    img->image_low = UINT64_MAX;
     for (unsigned i = 0; i < n; i++) {
         if (ph[i].type != PT_LOAD)
             continue;
         if (!boot_elf_check_phdr(f, i, &ph[i], why))
             return false;
         uint64_t memsz = boot_elf_memsz(ph, n, i);
+        /* qemu's image_low_addr and image_high_addr count empty segments too. */
+        img->image_low = MIN(img->image_low, ph[i].paddr);
+        img->image_high = MAX(img->image_high, ph[i].paddr + memsz);
         if (memsz == 0)
             continue; /* empty segments load nothing (qemu skips them too) */
         if (!boot_check_in_ram(img, i, ph[i].paddr, memsz, why))
@@ -295,16 +300,30 @@ static bool boot_elf_parse(const struct boot_file *f, struct boot_image *img, ch
 
 /* ---- raw images ---------------------------------------------------------------- */
 
-/* Where qemu puts the device tree for a raw image with no initrd: after the kernel,
- * at the initrd's place (half of RAM, at most 128 MiB in), page aligned. */
-static uint64_t boot_raw_dtb_addr(const struct boot_image *img, uint64_t kernel_end)
+static uint64_t boot_align(uint64_t v, uint64_t align)
 {
-    uint64_t at = img->ram_base + MIN(img->ram_size / 2, BOOT_INITRD_MAX);
-    at = MAX(at, kernel_end);
-    return (at + BOOT_PAGE - 1) & ~(uint64_t)(BOOT_PAGE - 1);
+    return (v + align - 1) & ~(align - 1);
 }
 
-static bool boot_raw_check_magic(const struct boot_file *f, char **why)
+/* Where qemu puts the initrd for a raw image (info->initrd_start): half of RAM in, at
+ * most 128 MiB in, or after the kernel if that is higher, page aligned. The device
+ * tree goes there too when there is no initrd. */
+static uint64_t boot_raw_initrd_addr(const struct boot_image *img)
+{
+    uint64_t at = img->ram_base + MIN(img->ram_size / 2, BOOT_INITRD_MAX);
+    return boot_align(MAX(at, img->image_high), BOOT_PAGE);
+}
+
+/* Where qemu puts the device tree for a raw image: after the initrd, 4 KiB aligned. */
+static uint64_t boot_raw_dtb_addr(const struct boot_image *img)
+{
+    if (img->has_initrd)
+        return boot_align(img->initrd.addr + img->initrd.memsz, BOOT_DTB_ALIGN);
+    return boot_raw_initrd_addr(img);
+}
+
+/* instead: what to use, for the message. */
+static bool boot_raw_check_magic(const struct boot_file *f, const char *instead, char **why)
 {
     uint8_t m[4];
     if (f->size < sizeof(m))
@@ -312,10 +331,10 @@ static bool boot_raw_check_magic(const struct boot_file *f, char **why)
     if (!boot_read_at(f, m, sizeof(m), 0))
         return boot_fail(why, "the file changed while it was being read");
     /* uImage headers are big-endian. qemu would unpack one; loading it raw would
-     * run its header as code. */
+     * run its header as code (or hand it to the kernel as the ramdisk). */
     uint32_t magic = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
     if (magic == BOOT_UIMAGE_MAGIC)
-        return boot_fail(why, "U-Boot uImage files are not supported (use the zImage)");
+        return boot_fail(why, "U-Boot uImage files are not supported (use the %s)", instead);
     return true;
 }
 
@@ -323,7 +342,7 @@ static bool boot_raw_parse(const struct boot_file *f, struct boot_image *img, ch
 {
     if (f->size == 0)
         return boot_fail(why, "the image is empty");
-    if (!boot_raw_check_magic(f, why))
+    if (!boot_raw_check_magic(f, "zImage", why))
         return false;
     uint64_t room = img->ram_size > BOOT_RAW_OFFSET ? img->ram_size - BOOT_RAW_OFFSET : 0;
     uint64_t addr = img->ram_base + BOOT_RAW_OFFSET;
@@ -333,7 +352,9 @@ static bool boot_raw_parse(const struct boot_file *f, struct boot_image *img, ch
                          "(%llu bytes there)",
                          (unsigned long long)f->size, (unsigned long long)addr,
                          (unsigned long long)room);
-    uint64_t dtb = boot_raw_dtb_addr(img, addr + f->size);
+    img->image_low = addr;
+    img->image_high = addr + f->size;
+    uint64_t dtb = boot_raw_dtb_addr(img);
     if (dtb >= boot_ram_end(img))
         return boot_fail(why, "no room is left in RAM for the device tree after the kernel");
     img->kind = BOOT_RAW;
@@ -381,6 +402,15 @@ struct boot_image *boot_image_open(const char *path, uint64_t ram_base, uint64_t
     return img;
 }
 
+struct boot_image *boot_image_none(uint64_t ram_base, uint64_t ram_size)
+{
+    struct boot_image *img = g_new0(struct boot_image, 1);
+    img->kind = BOOT_NONE;
+    img->ram_base = ram_base;
+    img->ram_size = ram_size;
+    return img;
+}
+
 void boot_image_free(struct boot_image *img)
 {
     if (!img)
@@ -388,17 +418,128 @@ void boot_image_free(struct boot_image *img)
     for (unsigned i = 0; i < img->nseg; i++)
         g_free(img->seg[i].data);
     g_free(img->seg);
+    g_free(img->initrd.data);
+    g_free(img->dtb.data);
+    g_free(img->seed);
     g_free(img);
+}
+
+/* ---- initrd and device tree ------------------------------------------------------ */
+
+bool boot_image_has_initrd(const struct boot_image *img)
+{
+    return img->has_initrd;
+}
+
+/* As qemu's arm_setup_direct_kernel_boot: "not enough space after kernel to load
+ * initrd", "too big to fit into RAM after the kernel"; and its "Not enough space for
+ * DTB after kernel/initrd" is checked here too, while the initrd is named. */
+bool boot_image_add_initrd(struct boot_image *img, const char *path, char **why)
+{
+    g_assert(img->kind == BOOT_RAW && !img->has_initrd);
+    uint64_t at = boot_raw_initrd_addr(img), end = boot_ram_end(img);
+    struct boot_file f = {.fd = -1};
+    bool ok = boot_open_file(path, &f, why);
+    if (ok && at >= end)
+        ok = boot_fail(why, "no room is left in RAM for it after the kernel (RAM ends at 0x%08llx)",
+                       (unsigned long long)end - 1);
+    else if (ok && f.size > end - at)
+        ok = boot_fail(why,
+                       "an initrd of %llu bytes does not fit in RAM at 0x%08llx (%llu bytes "
+                       "there)",
+                       (unsigned long long)f.size, (unsigned long long)at,
+                       (unsigned long long)(end - at));
+    else if (ok)
+        ok = boot_raw_check_magic(&f, "raw ramdisk", why);
+    if (ok && boot_align(at + f.size, BOOT_DTB_ALIGN) >= end)
+        ok = boot_fail(why, "no room is left for the device tree after it (RAM ends at 0x%08llx)",
+                       (unsigned long long)end - 1);
+    if (ok) {
+        img->initrd = (struct boot_segment){at, f.size, f.size, 0, NULL};
+        ok = boot_read_segment(&f, &img->initrd, why);
+        img->has_initrd = true; /* data freed with the image even on failure */
+    }
+    if (f.fd >= 0)
+        close(f.fd);
+    return ok;
+}
+
+/* qemu's rules (hw/arm/boot.c): after the initrd for a raw image; at the RAM base for
+ * no kernel; for an ELF, at the RAM base only when the image starts above it and the
+ * tree fits below the image (arm_load_dtb's addr_limit), else not at all. */
+static bool boot_dtb_where(const struct boot_image *img, uint64_t size, uint64_t *at)
+{
+    switch (img->kind) {
+    case BOOT_RAW: *at = boot_raw_dtb_addr(img); return true;
+    case BOOT_NONE: *at = img->ram_base; return true;
+    case BOOT_ELF:
+        *at = img->ram_base;
+        return img->image_low > img->ram_base && size <= img->image_low - img->ram_base;
+    }
+    g_assert_not_reached();
+}
+
+bool boot_image_set_dtb(struct boot_image *img, uint8_t *blob, uint64_t size,
+                        struct boot_range *seed, unsigned nseed, char **why)
+{
+    g_assert(!img->dtb.data);
+    uint64_t at = 0, end = boot_ram_end(img);
+    img->dtb = (struct boot_segment){0, size, size, 0, blob};
+    img->seed = seed;
+    img->nseed = nseed;
+    img->dtb_placed = boot_dtb_where(img, size, &at);
+    if (!img->dtb_placed)
+        return true;
+    if (at >= end || size > end - at) {
+        img->dtb_placed = false;
+        return boot_fail(why,
+                         "the device tree (%llu bytes) does not fit in RAM at 0x%08llx "
+                         "(RAM ends at 0x%08llx)",
+                         (unsigned long long)size, (unsigned long long)at,
+                         (unsigned long long)end - 1);
+    }
+    img->dtb.addr = at;
+    if (img->kind == BOOT_RAW)
+        img->r2 = (uint32_t)at;
+    return true;
+}
+
+void boot_random(void *buf, size_t len)
+{
+    uint8_t *p = buf;
+    while (len) {
+        ssize_t n = getrandom(p, len, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        p += n;
+        len -= (size_t)n;
+    }
+    for (; len; len--) /* no getrandom(2): seeds for a guest, not keys */
+        *p++ = (uint8_t)g_random_int();
+}
+
+static void boot_segment_load(const struct boot_image *img, const struct boot_segment *s,
+                              uint8_t *ram)
+{
+    uint8_t *dst = ram + (s->addr - img->ram_base);
+    memcpy(dst, s->data, s->filesz);
+    memset(dst + s->filesz, 0, s->memsz - s->filesz);
 }
 
 void boot_image_load(const struct boot_image *img, uint8_t *ram)
 {
-    for (unsigned i = 0; i < img->nseg; i++) {
-        const struct boot_segment *s = &img->seg[i];
-        uint8_t *dst = ram + (s->addr - img->ram_base);
-        memcpy(dst, s->data, s->filesz);
-        memset(dst + s->filesz, 0, s->memsz - s->filesz);
-    }
+    for (unsigned i = 0; i < img->nseg; i++)
+        boot_segment_load(img, &img->seg[i], ram);
+    if (img->has_initrd)
+        boot_segment_load(img, &img->initrd, ram);
+    if (!img->dtb_placed)
+        return;
+    boot_segment_load(img, &img->dtb, ram);
+    uint8_t *dtb = ram + (img->dtb.addr - img->ram_base);
+    for (unsigned i = 0; i < img->nseed; i++) /* checked against the size when found */
+        boot_random(dtb + img->seed[i].offset, img->seed[i].len);
 }
 
 /* For a raw image these are the registers qemu's boot stub (mov r0, #0; ldr r1; ldr r2;
@@ -406,6 +547,8 @@ void boot_image_load(const struct boot_image *img, uint8_t *ram)
  * below the kernel holds no stub. */
 void boot_image_set_regs(const struct boot_image *img, struct arm_regs *regs)
 {
+    if (img->kind == BOOT_NONE)
+        return;
     regs->r[0] = img->r0;
     regs->r[1] = img->r1;
     regs->r[2] = img->r2;

@@ -11,8 +11,16 @@
 #include "hw/hw.h"
 #include "shm/shm.h"
 
-/* The virt board's console UART (../shared/reference/virt-board.md). */
-#define VIRT_UART_BASE 0x09000000ull
+/* The virt board's memory map and interrupt lines (../shared/reference/virt-board.md):
+ * the console UART, and what the device tree describes (coordinator/fdt.c). */
+#define VIRT_GIC_DIST_BASE 0x08000000ull
+#define VIRT_GIC_CPU_BASE  0x08010000ull
+#define VIRT_GIC_SIZE      0x10000ull /* each of the two GICv2 regions */
+#define VIRT_UART_BASE     0x09000000ull
+#define VIRT_UART_SPI      1u
+#define VIRT_RTC_BASE      0x09010000ull
+#define VIRT_RTC_SIZE      0x1000ull
+#define VIRT_RTC_SPI       2u
 
 /* serial.c: the -serial backend the console UART writes to. */
 struct serial {

@@ -4,6 +4,7 @@
 #define PERCORE_COORDINATOR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* The virt board's RAM window (../shared/reference/virt-board.md). Without LPAE,
@@ -29,11 +30,34 @@ struct boot_image *boot_image_open(const char *path, uint64_t ram_base, uint64_t
                                    char **why);
 void boot_image_free(struct boot_image *img);
 
+/* What goes with the kernel (coordinator/fdt.c). */
+struct boot_params {
+    unsigned ncpus;
+    uint64_t ram_size;
+    const char *initrd, *dtb, *append; /* NULL when not given */
+};
+/* Completes the boot as qemu-system-arm 7.2 does for -M virt: reads -initrd (loaded
+ * with a raw image only), builds the board's device tree or reads -dtb FILE, adds the
+ * memory, /chosen (bootargs, initrd range) and /psci to it, and places both in RAM
+ * (r2 points at the tree for a raw image). img is the -kernel image, or NULL without
+ * one (the tree alone then goes to the RAM base). Returns the completed image (img, or
+ * a new one), or frees img and returns NULL with *why set (one line naming the option;
+ * g_free it): a configuration error. */
+struct boot_image *boot_image_finish(struct boot_image *img, const struct boot_params *p,
+                                     char **why);
+/* Whether an -initrd is loaded: with a raw image only (qemu boots an ELF as a
+ * bare-metal program and gives it no initrd). */
+bool boot_image_has_initrd(const struct boot_image *img);
+/* The device tree the machine boots with, as -machine virt,dumpdtb=FILE writes it. */
+const void *boot_image_dtb(const struct boot_image *img, size_t *size);
+
 struct machine_config {
     unsigned ncpus;
     uint64_t ram_size;
     const char *kernel, *initrd, *append, *dtb;
-    const struct boot_image *kernel_image; /* -kernel, checked; NULL without one */
+    /* -kernel, -initrd and the device tree, checked and placed (boot_image_finish);
+     * NULL runs with nothing loaded */
+    const struct boot_image *kernel_image;
     enum serial_kind serial;
     const char *serial_path; /* SERIAL_UNIX */
     bool nographic, start_stopped, no_reboot;

@@ -39,7 +39,6 @@ static bool core_has_work(void *arg)
            mbox_pending(&c->mbox);
 }
 
-
 static bool core_has_io_work(void *arg)
 {
     struct core *c = arg;
