@@ -67,10 +67,16 @@ static char **cli_normalise(int argc, char **argv)
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
         bool is_short = len == 1 && strchr("MmdDSh", name[0]);
         bool takes_value = cli_in(cli_value_opts, name, len) || (len == 1 && strchr("MmdD", *name));
+        char problem[256] = "";
         if (!takes_value && !is_short && !cli_in(cli_flag_opts, name, len))
-            cli_fail("unknown option '%s' (try --help)", a);
-        if (takes_value && !eq && i + 1 >= argc)
-            cli_fail("option '%.*s' needs a value", (int)(name - a + (ptrdiff_t)len), a);
+            snprintf(problem, sizeof(problem), "unknown option '%s' (try --help)", a);
+        else if (takes_value && !eq && i + 1 >= argc)
+            snprintf(problem, sizeof(problem), "option '%.*s' needs a value",
+                     (int)(name - a + (ptrdiff_t)len), a);
+        if (problem[0]) {
+            g_strfreev(out); /* nothing left behind for a leak checker */
+            cli_fail("%s", problem);
+        }
         out[i] = is_short ? g_strdup(a) : g_strconcat("--", name, NULL);
         if (takes_value && !eq) {
             i++;
@@ -104,22 +110,29 @@ static void cli_parse(int argc, char **argv, struct cli *c)
         {"version", 0, 0, G_OPTION_ARG_NONE, &c->version, "print the version and exit", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
+    char **nargv = cli_normalise(argc, argv);
     GOptionContext *ctx =
         g_option_context_new("- ARMv7-A full-system emulator, one process per vCPU");
     g_option_context_set_summary(ctx, "Options take qemu-system-arm's spellings (-smp 4) or "
                                       "GOption's (--smp=4).");
     g_option_context_add_main_entries(ctx, entries, NULL);
-    char **nargv = cli_normalise(argc, argv);
     int nargc = argc;
     char **orig = g_memdup2(nargv, sizeof(char *) * ((size_t)argc + 1));
     GError *err = NULL;
-    if (!g_option_context_parse(ctx, &nargc, &nargv, &err))
-        cli_fail("%s", err->message);
-    if (nargc > 1)
-        cli_fail("unexpected argument '%s' (disk images are not supported)", nargv[1]);
+    char problem[512] = "";
+    if (!g_option_context_parse(ctx, &nargc, &nargv, &err)) {
+        g_strlcpy(problem, err->message, sizeof(problem));
+        g_error_free(err);
+    } else if (nargc > 1) {
+        snprintf(problem, sizeof(problem),
+                 "unexpected argument '%s' (disk images are not supported)", nargv[1]);
+    }
+    /* Everything is freed before a failure exits, so a leak checker sees nothing left. */
     g_option_context_free(ctx);
     g_strfreev(orig);
     g_free(nargv);
+    if (problem[0])
+        cli_fail("%s", problem);
 }
 
 static void cli_check_file(const char *opt, const char *path)

@@ -283,6 +283,14 @@ static int machine_setup_board(struct machine *m)
         pl011_ops.destroy(uart);
         return err;
     }
+    _Static_assert(VIRT_RTC_SIZE == PL031_SIZE, "the RTC's window is the device tree's");
+    void *rtc = pl031_create(pl031_clock_realtime, NULL);
+    err = hw_bus_map(&m->bus, VIRT_RTC_BASE, PL031_SIZE, &pl031_ops, rtc);
+    if (err) {
+        log_notice("cannot map the RTC at 0x%08llx: %s", VIRT_RTC_BASE, strerror(-err));
+        pl031_ops.destroy(rtc);
+        return err;
+    }
     machine_publish_windows(m);
     return 0;
 }

@@ -52,4 +52,13 @@ void hw_bus_destroy(struct hw_bus *bus);
 extern const struct hw_ops pl011_ops;
 void *pl011_create(void (*tx)(void *arg, uint8_t byte), void *arg);
 
+/* PL031 real-time clock (hw/pl031.c), as qemu-system-arm 7.2's "pl031" with -rtc
+ * base=utc: RTCDR is clock_ns(arg) in whole seconds plus the offset a write to RTCLR
+ * sets. The board passes pl031_clock_realtime (the host's CLOCK_REALTIME, arg unused);
+ * tests pass a clock they move by hand. Its window is PL031_SIZE bytes. */
+#define PL031_SIZE 0x1000u
+extern const struct hw_ops pl031_ops;
+int64_t pl031_clock_realtime(void *arg);
+void *pl031_create(int64_t (*clock_ns)(void *arg), void *arg);
+
 #endif

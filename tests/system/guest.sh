@@ -6,7 +6,7 @@
 # before the tests run. Each run is bounded by GUEST_TIMEOUT seconds (default 60).
 
 # Guests percore's CPU core runs, separated by spaces (the others are skipped).
-PERCORE_GUESTS="hello align selfmod bigendian exceptions arith"
+PERCORE_GUESTS="hello align selfmod bigendian exceptions arith rtc"
 
 BUILD=${1:-build}
 . "$(dirname "$0")/lib.sh"
