@@ -113,16 +113,8 @@ static bool bench_parse(int argc, char **argv, struct bench_opts *o)
         {"quick", 0, 0, G_OPTION_ARG_NONE, &o->quick, "--count 1000000 --rounds 10000", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    GOptionContext *ctx = g_option_context_new("- percore's cross-process message path");
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    GError *err = NULL;
-    bool ok = g_option_context_parse(ctx, &argc, &argv, &err);
-    g_option_context_free(ctx);
-    if (!ok) {
-        log_notice("%s", err->message);
-        g_error_free(err);
+    if (!util_parse_options(argc, argv, "- percore's cross-process message path", entries))
         return false;
-    }
     if (o->count == -1)
         o->count = o->quick ? 1000000 : 10000000;
     if (o->rounds == -1)

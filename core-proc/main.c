@@ -28,17 +28,8 @@ static bool core_parse_args(int argc, char **argv, struct core_args *a)
         {"log-file", 0, 0, G_OPTION_ARG_FILENAME, &a->log_file, "log file", "FILE"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    GOptionContext *ctx = g_option_context_new("- one vCPU of a percore machine");
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    g_option_context_set_help_enabled(ctx, TRUE);
-    GError *err = NULL;
-    bool ok = g_option_context_parse(ctx, &argc, &argv, &err);
-    g_option_context_free(ctx);
-    if (!ok) {
-        log_notice("%s", err->message);
-        g_error_free(err);
+    if (!util_parse_options(argc, argv, "- one vCPU of a percore machine", entries))
         return false;
-    }
     if (a->index < 0 || a->index >= (gint)CTRL_MAX_CPUS || a->ram_fd < 0 || a->ctrl_fd < 0 ||
         !a->doorbells) {
         log_notice("started without --index, --ram-fd, --ctrl-fd and --doorbells: "

@@ -74,6 +74,21 @@ bool util_proc_starttime(pid_t pid, uint64_t *start)
     return sscanf(p, " %" SCNu64, start) == 1;
 }
 
+bool util_parse_options(int argc, char **argv, const char *summary,
+                        const struct _GOptionEntry *entries)
+{
+    GOptionContext *ctx = g_option_context_new(summary);
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    GError *err = NULL;
+    bool ok = g_option_context_parse(ctx, &argc, &argv, &err);
+    g_option_context_free(ctx);
+    if (!ok) {
+        log_notice("%s", err->message);
+        g_error_free(err);
+    }
+    return ok;
+}
+
 uint64_t util_now_ns(void)
 {
     struct timespec ts;

@@ -62,4 +62,11 @@ bool util_proc_starttime(pid_t pid, uint64_t *start);
 /* Monotonic nanoseconds. */
 uint64_t util_now_ns(void);
 
+/* Parses argv with entries (NULL-terminated GOptionEntry array) under summary; a
+ * bad option is one log_notice line. For the helper programs; percore's own command
+ * line (cmd/) takes qemu's spellings and needs more. */
+struct _GOptionEntry;
+bool util_parse_options(int argc, char **argv, const char *summary,
+                        const struct _GOptionEntry *entries);
+
 #endif
