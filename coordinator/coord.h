@@ -29,6 +29,18 @@ struct serial {
     bool owns_fd; /* a socket we opened (stdout is not ours to close) */
     bool broken;  /* a write failed: output is dropped from then on */
     char *name;   /* for messages: "stdout", "unix:PATH" */
+    /* Input to the UART (serial_start_input): stdin for stdio and mon:stdio, the
+     * socket for unix:. */
+    struct machine *machine;
+    void *uart;
+    int in_fd;             /* -1: no (more) input */
+    bool in_file;          /* a regular file: always readable, not pollable */
+    bool mux;              /* mon:stdio: Ctrl-A keys are percore's */
+    bool got_escape;       /* the last key was Ctrl-A */
+    struct event *ev_read; /* in_fd readable (or, for a file, "read more") */
+    struct event *ev_feed; /* the UART has room: feed it what is held back */
+    size_t held;           /* bytes read for the guest, waiting for FIFO room */
+    uint8_t hold[4096];
 };
 
 /* 0, or -errno with *why set (one line naming the backend; g_free it). */
@@ -36,6 +48,11 @@ int serial_open(struct serial *s, const struct machine_config *cfg, char **why);
 void serial_write(struct serial *s, const uint8_t *buf, size_t len);
 /* The UART's transmit callback: arg is the struct serial. */
 void serial_tx(void *arg, uint8_t byte);
+/* Starts reading the backend's input into the UART, on base; for mon:stdio (and
+ * stdio) on a terminal, puts it in raw mode, restored by serial_close or at exit. */
+int serial_start_input(struct serial *s, struct machine *m, struct event_base *base, void *uart);
+/* Frees the input events (before the event base goes). */
+void serial_stop_input(struct serial *s);
 void serial_close(struct serial *s);
 
 struct machine;

@@ -292,7 +292,7 @@ static int machine_setup_board(struct machine *m)
         return err;
     }
     machine_publish_windows(m);
-    return 0;
+    return serial_start_input(&m->serial, m, m->base, uart);
 }
 
 static int machine_spawn_all(struct machine *m)
@@ -400,6 +400,7 @@ static int machine_setup_loop(struct machine *m)
 static void machine_teardown(struct machine *m)
 {
     vcpu_release(m);
+    serial_stop_input(&m->serial);
     struct event *evs[] = {m->ev_doorbell, m->ev_sigint,     m->ev_sigterm,
                            m->ev_sighup,   m->ev_stop_timer, m->ev_reset};
     for (unsigned i = 0; i < G_N_ELEMENTS(evs); i++)

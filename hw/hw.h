@@ -5,6 +5,7 @@
 #define PERCORE_HW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct hw_ops {
@@ -51,6 +52,14 @@ void hw_bus_destroy(struct hw_bus *bus);
 #define PL011_SIZE 0x1000u
 extern const struct hw_ops pl011_ops;
 void *pl011_create(void (*tx)(void *arg, uint8_t byte), void *arg);
+/* Receive side, for the serial backend: how many bytes the RX FIFO takes now (0 when
+ * full), and pl011_receive, which queues up to that many of buf's n bytes and returns
+ * how many it took; the rest stay with the caller (nothing is dropped). rx_ready(arg)
+ * is called whenever room appears again (the guest read UARTDR, a FIFO flush, a
+ * reset); it runs inside a guest access, so it should only schedule work. */
+size_t pl011_can_receive(void *dev);
+size_t pl011_receive(void *dev, const uint8_t *buf, size_t n);
+void pl011_set_rx_ready(void *dev, void (*rx_ready)(void *arg), void *arg);
 
 /* PL031 real-time clock (hw/pl031.c), as qemu-system-arm 7.2's "pl031" with -rtc
  * base=utc: RTCDR is clock_ns(arg) in whole seconds plus the offset a write to RTCLR

@@ -7,12 +7,21 @@
  * 8-byte access is two 4-byte ones. Transmission is instant: the TX FIFO is never full
  * and the UART never busy.
  *
+ * Receive, as 7.2 does it: the serial backend offers bytes with pl011_receive (as many
+ * as pl011_can_receive says fit) into a 16-entry RX FIFO, one entry deep while
+ * LCR_H.FEN is clear; changing FEN empties it. A read of UARTDR pops the oldest byte
+ * (bits 11:8, the error flags, are always 0: no framing, parity, break or overrun
+ * errors are modelled) and a read of an empty FIFO returns 0. RXRIS rises when the
+ * FIFO goes from empty to one byte and falls when a read empties it (7.2 fixes the
+ * trigger level at 1 whatever IFLS says, "so that Linux works"); like 7.2, the
+ * receive timeout (RTRIS) is never raised, and a cleared RXRIS stays clear until the
+ * FIFO has been emptied and refilled. Neither UARTEN nor RXE gates reception (7.2
+ * does not check them either).
+ *
  * Not here yet, on purpose (later issues; nothing is faked meanwhile):
- *  - receive: the RX FIFO is always empty (UARTFR.RXFE set), a read of UARTDR returns
- *    0, and no receive, timeout or error interrupt is ever raised;
  *  - the interrupt line: RIS and IMSC are kept exactly (TXRIS rises on each transmitted
- *    byte, as in qemu), but MIS = RIS & IMSC drives nothing until the GIC exists
- *    (SPI 1, level);
+ *    byte, RXRIS as above), but MIS = RIS & IMSC drives nothing until the GIC exists
+ *    (SPI 1, level): a guest must poll UARTFR or UARTRIS until then;
  *  - DMA (UARTDMACR is stored; turning DMA on is logged under -d unimp), break
  *    (LCR_H.BRK) and the modem lines. */
 #include <glib.h>
@@ -37,9 +46,13 @@
 #define PL011_DMACR   0x048
 #define PL011_ID_BASE 0xfe0 /* PeriphID0-3, PCellID0-3: one byte per word up to 0xffc */
 
-#define PL011_FR_RXFE 0x10u
-#define PL011_FR_TXFE 0x80u
-#define PL011_INT_TX  0x20u /* TXRIS */
+#define PL011_FR_RXFE   0x10u
+#define PL011_FR_RXFF   0x40u
+#define PL011_FR_TXFE   0x80u
+#define PL011_LCR_H_FEN 0x10u
+#define PL011_INT_RX    0x10u /* RXRIS */
+#define PL011_INT_TX    0x20u /* TXRIS */
+#define PL011_FIFO_SIZE 16u
 
 /* Reset values (TRM 3.3; as qemu resets them). */
 #define PL011_CR_RESET   0x300u /* TXE | RXE, UART disabled */
@@ -51,8 +64,30 @@ static const uint8_t pl011_id[8] = {0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0x
 struct pl011 {
     void (*tx)(void *arg, uint8_t byte);
     void *tx_arg;
+    void (*rx_ready)(void *arg); /* room again in the RX FIFO; may be NULL */
+    void *rx_ready_arg;
+    uint8_t rx_fifo[PL011_FIFO_SIZE];
+    unsigned rx_pos, rx_count; /* oldest byte's slot; bytes waiting */
     uint32_t rsr, ilpr, ibrd, fbrd, lcr_h, cr, ifls, imsc, ris, dmacr;
 };
+
+/* The RX FIFO's depth now: 16 with LCR_H.FEN set, 1 (a holding register) without. */
+static unsigned pl011_rx_depth(const struct pl011 *s)
+{
+    return (s->lcr_h & PL011_LCR_H_FEN) ? PL011_FIFO_SIZE : 1;
+}
+
+/* Tells the backend there is room: bytes it holds back can come in. */
+static void pl011_rx_room(struct pl011 *s)
+{
+    if (s->rx_ready && s->rx_count < pl011_rx_depth(s))
+        s->rx_ready(s->rx_ready_arg);
+}
+
+static void pl011_rx_flush(struct pl011 *s)
+{
+    s->rx_pos = s->rx_count = 0;
+}
 
 static void pl011_reset(void *opaque)
 {
@@ -61,12 +96,63 @@ static void pl011_reset(void *opaque)
     s->imsc = s->ris = s->dmacr = 0;
     s->cr = PL011_CR_RESET;
     s->ifls = PL011_IFLS_RESET;
+    pl011_rx_flush(s);
+    pl011_rx_room(s);
 }
 
-/* UARTFR: nothing to receive, nothing waiting to go out, never busy. */
-static uint32_t pl011_flags(void)
+/* UARTFR: the RX FIFO's state; nothing waiting to go out, never busy. */
+static uint32_t pl011_flags(const struct pl011 *s)
 {
-    return PL011_FR_RXFE | PL011_FR_TXFE;
+    uint32_t fr = PL011_FR_TXFE;
+    if (s->rx_count == 0)
+        fr |= PL011_FR_RXFE;
+    if (s->rx_count >= pl011_rx_depth(s))
+        fr |= PL011_FR_RXFF;
+    return fr;
+}
+
+size_t pl011_can_receive(void *dev)
+{
+    struct pl011 *s = dev;
+    unsigned depth = pl011_rx_depth(s);
+    return s->rx_count < depth ? depth - s->rx_count : 0;
+}
+
+size_t pl011_receive(void *dev, const uint8_t *buf, size_t n)
+{
+    struct pl011 *s = dev;
+    size_t taken = 0;
+    for (; taken < n && pl011_can_receive(s); taken++) {
+        s->rx_fifo[(s->rx_pos + s->rx_count) % PL011_FIFO_SIZE] = buf[taken];
+        if (++s->rx_count == 1) /* 7.2's trigger level: the first byte */
+            s->ris |= PL011_INT_RX;
+    }
+    return taken;
+}
+
+/* A read of UARTDR: the oldest byte, error bits 11:8 clear; 0 when nothing is there. */
+static uint32_t pl011_read_dr(struct pl011 *s)
+{
+    if (s->rx_count == 0)
+        return 0;
+    uint32_t c = s->rx_fifo[s->rx_pos];
+    s->rx_pos = (s->rx_pos + 1) % PL011_FIFO_SIZE;
+    if (--s->rx_count == 0)
+        s->ris &= ~PL011_INT_RX;
+    s->rsr = 0; /* the popped byte's error bits */
+    pl011_rx_room(s);
+    return c;
+}
+
+/* LCR_H: turning the FIFOs on or off empties them, as on the PL011 and in qemu. */
+static void pl011_write_lcr_h(struct pl011 *s, uint32_t value)
+{
+    bool flush = (s->lcr_h ^ value) & PL011_LCR_H_FEN;
+    s->lcr_h = value;
+    if (flush) {
+        pl011_rx_flush(s);
+        pl011_rx_room(s);
+    }
 }
 
 /* The offset of the register an access falls in (a byte at 0x19 is UARTFR's). */
@@ -84,9 +170,9 @@ static bool pl011_is_id(uint64_t reg)
 static bool pl011_read_reg(struct pl011 *s, uint64_t reg, uint32_t *v)
 {
     switch (reg) {
-    case PL011_DR: *v = 0; return true; /* RX FIFO empty: see the top of the file */
+    case PL011_DR: *v = pl011_read_dr(s); return true;
     case PL011_RSR: *v = s->rsr; return true;
-    case PL011_FR: *v = pl011_flags(); return true;
+    case PL011_FR: *v = pl011_flags(s); return true;
     case PL011_ILPR: *v = s->ilpr; return true;
     case PL011_IBRD: *v = s->ibrd; return true;
     case PL011_FBRD: *v = s->fbrd; return true;
@@ -128,7 +214,7 @@ static bool pl011_write_reg(struct pl011 *s, uint64_t reg, uint32_t value)
     case PL011_ILPR: s->ilpr = value; return true;
     case PL011_IBRD: s->ibrd = value; return true;
     case PL011_FBRD: s->fbrd = value; return true;
-    case PL011_LCR_H: s->lcr_h = value; return true; /* FIFO flush on FEN: nothing queued */
+    case PL011_LCR_H: pl011_write_lcr_h(s, value); return true;
     case PL011_CR: s->cr = value; return true;
     case PL011_IFLS: s->ifls = value; return true;
     case PL011_IMSC: s->imsc = value; return true;
@@ -196,4 +282,11 @@ void *pl011_create(void (*tx)(void *arg, uint8_t byte), void *arg)
     s->tx_arg = arg;
     pl011_reset(s);
     return s;
+}
+
+void pl011_set_rx_ready(void *dev, void (*rx_ready)(void *arg), void *arg)
+{
+    struct pl011 *s = dev;
+    s->rx_ready = rx_ready;
+    s->rx_ready_arg = arg;
 }

@@ -2,11 +2,12 @@
 # transcript of $BUILD/guest/NAME.elf. Every guest runs under qemu-system-arm, the
 # reference, and under percore when it is named in PERCORE_GUESTS; its output, with \r
 # removed, must equal the transcript, and the emulator must exit with status 0 (each
-# guest ends with PSCI SYSTEM_OFF). Nothing is built here: `make guests` builds the ELFs
+# guest ends with PSCI SYSTEM_OFF). A guest that reads the console gets
+# tests/guest/NAME.input on stdin (others get /dev/null). Nothing is built here: `make guests` builds the ELFs
 # before the tests run. Each run is bounded by GUEST_TIMEOUT seconds (default 60).
 
 # Guests percore's CPU core runs, separated by spaces (the others are skipped).
-PERCORE_GUESTS="hello align selfmod bigendian exceptions arith rtc"
+PERCORE_GUESTS="hello align selfmod bigendian exceptions arith rtc echo"
 
 BUILD=${1:-build}
 . "$(dirname "$0")/lib.sh"
@@ -33,8 +34,10 @@ run_guest() {
         not_ok "$engine $name: $emu not found"
         return
     fi
+    input=/dev/null
+    [ -f "$GUEST_DIR/$name.input" ] && input=$GUEST_DIR/$name.input
     timeout -k 5 "$GUEST_TIMEOUT" "$emu" -M virt -cpu cortex-a15 -nographic -no-reboot \
-        -kernel "$elf" </dev/null >"$out.raw" 2>"$out.err"
+        -kernel "$elf" <"$input" >"$out.raw" 2>"$out.err"
     status=$?
     tr -d '\r' <"$out.raw" >"$out.out"
     if [ "$status" -eq 0 ] && cmp -s "$GUEST_DIR/$name.expected" "$out.out"; then

@@ -113,6 +113,8 @@ static void test_bus_access(void)
 struct uart_fixture {
     struct hw_bus bus;
     GByteArray *out;
+    void *dev;
+    unsigned rx_ready; /* calls of the rx_ready callback */
 };
 
 static void uart_tx(void *arg, uint8_t byte)
@@ -123,9 +125,10 @@ static void uart_tx(void *arg, uint8_t byte)
 static void uart_setup(struct uart_fixture *f, gconstpointer data)
 {
     f->out = g_byte_array_new();
+    f->dev = pl011_create(uart_tx, f->out);
+    f->rx_ready = 0;
     hw_bus_init(&f->bus);
-    g_assert_cmpint(
-        hw_bus_map(&f->bus, UART, PL011_SIZE, &pl011_ops, pl011_create(uart_tx, f->out)), ==, 0);
+    g_assert_cmpint(hw_bus_map(&f->bus, UART, PL011_SIZE, &pl011_ops, f->dev), ==, 0);
 }
 
 static void uart_teardown(struct uart_fixture *f, gconstpointer data)
@@ -227,6 +230,70 @@ static void test_uart_bad_offsets(struct uart_fixture *f, gconstpointer data)
     g_assert_false(hw_bus_read(&f->bus, UART + 0xffe, 4, &v));
 }
 
+static void uart_rx_ready(void *arg)
+{
+    ((struct uart_fixture *)arg)->rx_ready++;
+}
+
+/* FEN clear: a one-byte holding register. RXFE/RXFF, DR pop, RXRIS, can_receive. */
+static void test_uart_rx_nofifo(struct uart_fixture *f, gconstpointer data)
+{
+    pl011_set_rx_ready(f->dev, uart_rx_ready, f);
+    g_assert_cmpuint(pl011_can_receive(f->dev), ==, 1);
+    g_assert_cmpuint(pl011_receive(f->dev, (const uint8_t *)"xy", 2), ==, 1);
+    g_assert_cmpuint(pl011_can_receive(f->dev), ==, 0);
+    g_assert_cmpuint(pl011_receive(f->dev, (const uint8_t *)"y", 1), ==, 0); /* full */
+    g_assert_cmphex(rd(f, 0x018, 4), ==, 0xc0); /* FR: RXFF | TXFE, RXFE clear */
+    g_assert_cmphex(rd(f, 0x03c, 4), ==, 0x10); /* RIS: RXRIS */
+    g_assert_cmphex(rd(f, 0x040, 4), ==, 0);    /* MIS: masked */
+    wr(f, 0x038, 4, 0x50);                      /* IMSC: RXIM | RTIM */
+    g_assert_cmphex(rd(f, 0x040, 4), ==, 0x10);
+    g_assert_cmpuint(f->rx_ready, ==, 0);
+    g_assert_cmphex(rd(f, 0x000, 4), ==, 'x'); /* error bits 11:8 clear */
+    g_assert_cmpuint(f->rx_ready, ==, 1);      /* room again: the backend is told */
+    g_assert_cmphex(rd(f, 0x018, 4), ==, 0x90);
+    g_assert_cmphex(rd(f, 0x03c, 4), ==, 0); /* emptied: RXRIS down */
+    g_assert_cmphex(rd(f, 0x040, 4), ==, 0);
+    g_assert_cmphex(rd(f, 0x000, 4), ==, 0); /* empty FIFO reads 0 */
+    g_assert_cmpuint(pl011_can_receive(f->dev), ==, 1);
+}
+
+/* FEN set: 16 entries in order, RXFF at 16, ICR, and flush when FEN changes. */
+static void test_uart_rx_fifo(struct uart_fixture *f, gconstpointer data)
+{
+    const uint8_t in[20] = "abcdefghijklmnopqrst";
+    wr(f, 0x02c, 4, 0x70); /* LCR_H: 8 bits, FEN */
+    g_assert_cmpuint(pl011_can_receive(f->dev), ==, 16);
+    g_assert_cmpuint(pl011_receive(f->dev, in, 3), ==, 3);
+    g_assert_cmpuint(pl011_can_receive(f->dev), ==, 13);
+    g_assert_cmphex(rd(f, 0x018, 4), ==, 0x80); /* neither empty nor full */
+    g_assert_cmpuint(pl011_receive(f->dev, in + 3, 17), ==, 13);
+    g_assert_cmphex(rd(f, 0x018, 4), ==, 0xc0);
+    g_assert_cmphex(rd(f, 0x03c, 4), ==, 0x10);
+    wr(f, 0x044, 4, 0x10); /* ICR: RXRIS stays clear while data waits, as in qemu */
+    g_assert_cmphex(rd(f, 0x03c, 4), ==, 0);
+    for (unsigned i = 0; i < 16; i++) {
+        g_assert_cmphex(rd(f, 0x018, 4) & 0x10, ==, 0);
+        g_assert_cmphex(rd(f, 0x000, 1), ==, in[i]);
+    }
+    g_assert_cmphex(rd(f, 0x018, 4), ==, 0x90);
+    /* Wrap-around, then a FEN change empties the FIFO. */
+    g_assert_cmpuint(pl011_receive(f->dev, in, 5), ==, 5);
+    g_assert_cmphex(rd(f, 0x03c, 4), ==, 0x10); /* refilled: RXRIS up again */
+    g_assert_cmphex(rd(f, 0x000, 4), ==, 'a');
+    wr(f, 0x02c, 4, 0x70); /* same FEN: nothing flushed */
+    g_assert_cmphex(rd(f, 0x000, 4), ==, 'b');
+    wr(f, 0x02c, 4, 0x60); /* FEN off: flushed */
+    g_assert_cmphex(rd(f, 0x018, 4), ==, 0x90);
+    g_assert_cmphex(rd(f, 0x000, 4), ==, 0);
+    g_assert_cmpuint(pl011_can_receive(f->dev), ==, 1);
+    /* A reset empties it too. */
+    g_assert_cmpuint(pl011_receive(f->dev, in, 1), ==, 1);
+    hw_bus_reset(&f->bus);
+    g_assert_cmphex(rd(f, 0x018, 4), ==, 0x90);
+    g_assert_cmphex(rd(f, 0x03c, 4), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -239,5 +306,9 @@ int main(int argc, char **argv)
                uart_teardown);
     g_test_add("/hw/pl011/bad-offsets", struct uart_fixture, NULL, uart_setup,
                test_uart_bad_offsets, uart_teardown);
+    g_test_add("/hw/pl011/rx-nofifo", struct uart_fixture, NULL, uart_setup, test_uart_rx_nofifo,
+               uart_teardown);
+    g_test_add("/hw/pl011/rx-fifo", struct uart_fixture, NULL, uart_setup, test_uart_rx_fifo,
+               uart_teardown);
     return g_test_run();
 }
