@@ -63,15 +63,27 @@ static uint64_t hw_bus_mask(unsigned size)
     return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
 }
 
+/* The size each piece of an access has for this device (see hw_ops.max_size). */
+static unsigned hw_bus_piece(const struct hw_region *r, unsigned size)
+{
+    unsigned max = r->ops->max_size ? r->ops->max_size : 8;
+    return size > max ? max : size;
+}
+
 bool hw_bus_read(struct hw_bus *bus, uint64_t addr, unsigned size, uint64_t *value)
 {
     *value = 0;
     const struct hw_region *r = hw_bus_size_ok(size) ? hw_bus_find(bus, addr, size) : NULL;
     if (!r || !r->ops->read)
         return false;
+    unsigned piece = hw_bus_piece(r, size);
     uint64_t v = 0;
-    if (!r->ops->read(r->opaque, addr - r->base, size, &v))
-        return false;
+    for (unsigned done = 0; done < size; done += piece) {
+        uint64_t part = 0;
+        if (!r->ops->read(r->opaque, addr - r->base + done, piece, &part))
+            return false;
+        v |= (part & hw_bus_mask(piece)) << (8 * done);
+    }
     *value = v & hw_bus_mask(size);
     return true;
 }
@@ -81,7 +93,12 @@ bool hw_bus_write(struct hw_bus *bus, uint64_t addr, unsigned size, uint64_t val
     const struct hw_region *r = hw_bus_size_ok(size) ? hw_bus_find(bus, addr, size) : NULL;
     if (!r || !r->ops->write)
         return false;
-    return r->ops->write(r->opaque, addr - r->base, size, value & hw_bus_mask(size));
+    unsigned piece = hw_bus_piece(r, size);
+    for (unsigned done = 0; done < size; done += piece)
+        if (!r->ops->write(r->opaque, addr - r->base + done, piece,
+                           (value >> (8 * done)) & hw_bus_mask(piece)))
+            return false;
+    return true;
 }
 
 /* True when an earlier window belongs to the same device: a device mapped in several

@@ -16,6 +16,10 @@ struct hw_ops {
     bool (*write)(void *opaque, uint64_t offset, unsigned size, uint64_t value);
     void (*reset)(void *opaque);
     void (*destroy)(void *opaque);
+    /* The largest access the device takes (0: 8 bytes). The bus splits a larger one
+     * into accesses of this size, lowest address first (little-endian), as a 32-bit
+     * APB device sees a 64-bit access. */
+    unsigned max_size;
 };
 
 #define HW_MAX_REGIONS 16u

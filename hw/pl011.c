@@ -248,8 +248,6 @@ static bool pl011_read(void *opaque, uint64_t offset, unsigned size, uint64_t *v
 {
     struct pl011 *s = opaque;
     *value = pl011_read32(s, offset);
-    if (size == 8 && offset + 4 < PL011_SIZE)
-        *value |= (uint64_t)pl011_read32(s, offset + 4) << 32;
     return true;
 }
 
@@ -257,8 +255,6 @@ static bool pl011_write(void *opaque, uint64_t offset, unsigned size, uint64_t v
 {
     struct pl011 *s = opaque;
     pl011_write32(s, offset, (uint32_t)value);
-    if (size == 8 && offset + 4 < PL011_SIZE)
-        pl011_write32(s, offset + 4, (uint32_t)(value >> 32));
     return true;
 }
 
@@ -273,6 +269,7 @@ const struct hw_ops pl011_ops = {
     .write = pl011_write,
     .reset = pl011_reset,
     .destroy = pl011_destroy,
+    .max_size = 4, /* a 32-bit APB device: the bus splits 8-byte accesses */
 };
 
 void *pl011_create(void (*tx)(void *arg, uint8_t byte), void *arg)

@@ -151,8 +151,8 @@ static void pl031_write32(struct pl031 *s, uint64_t offset, int64_t now, uint32_
                  value, (unsigned long long)offset);
 }
 
-/* One clock reading per access: both halves of an 8-byte access, and a load and the
- * alarm it arms, see the same instant. */
+/* One clock reading per access: a load and the alarm it arms see the same instant.
+ * (An 8-byte access reaches the device as two 4-byte ones, each with its reading.) */
 static int64_t pl031_now(struct pl031 *s)
 {
     int64_t now = s->clock_ns(s->clock_arg);
@@ -165,8 +165,6 @@ static bool pl031_read(void *opaque, uint64_t offset, unsigned size, uint64_t *v
     struct pl031 *s = opaque;
     int64_t now = pl031_now(s);
     *value = pl031_read32(s, offset, now);
-    if (size == 8 && offset + 4 < PL031_SIZE)
-        *value |= (uint64_t)pl031_read32(s, offset + 4, now) << 32;
     return true;
 }
 
@@ -175,8 +173,6 @@ static bool pl031_write(void *opaque, uint64_t offset, unsigned size, uint64_t v
     struct pl031 *s = opaque;
     int64_t now = pl031_now(s);
     pl031_write32(s, offset, now, (uint32_t)value);
-    if (size == 8 && offset + 4 < PL031_SIZE)
-        pl031_write32(s, offset + 4, now, (uint32_t)(value >> 32));
     return true;
 }
 
@@ -191,6 +187,7 @@ const struct hw_ops pl031_ops = {
     .write = pl031_write,
     .reset = NULL, /* none in qemu either: the clock keeps its time across a reset */
     .destroy = pl031_destroy,
+    .max_size = 4, /* a 32-bit APB device: the bus splits 8-byte accesses */
 };
 
 void *pl031_create(int64_t (*clock_ns)(void *arg), void *arg)

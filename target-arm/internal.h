@@ -28,7 +28,8 @@
     X(STENV) /* regs word at byte offset aux = a */                                                \
     X(ADD)                                                                                         \
     X(SUB)                                                                                         \
-    X(AND) X(OR) X(XOR) X(BIC) X(MUL) X(NOT) X(LSL) X(LSR) X(ASR)                                  \
+    X(AND)                                                                                         \
+    X(OR) X(XOR) X(BIC) X(MUL) X(NOT) X(LSL) X(LSR) X(ASR)                                         \
         X(ROR) /* d = a shifted by b[7:0], ARM register-shift rules */                             \
         X(LSL_C) X(LSR_C) X(ASR_C) X(ROR_C) /* as above, c = carry out (C if b[7:0] == 0) */       \
         X(RRX)                              /* d = C:a[31:1] */                                    \

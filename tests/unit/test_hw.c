@@ -40,8 +40,62 @@ static void probe_destroy(void *opaque)
     ((struct probe *)opaque)->destroys++;
 }
 
-static const struct hw_ops probe_ops = {"probe", probe_read, probe_write, probe_reset,
-                                        probe_destroy};
+static const struct hw_ops probe_ops = {"probe",     probe_read,    probe_write,
+                                        probe_reset, probe_destroy, 0};
+
+/* A 32-bit device that records every piece it is given. */
+struct piece_log {
+    unsigned n;
+    uint64_t offset[4], value[4];
+    unsigned size[4];
+};
+
+static bool piece_read(void *opaque, uint64_t offset, unsigned size, uint64_t *value)
+{
+    struct piece_log *l = opaque;
+    l->offset[l->n] = offset;
+    l->size[l->n++] = size;
+    *value = 0xa0000000u | (uint32_t)offset;
+    return true;
+}
+
+static bool piece_write(void *opaque, uint64_t offset, unsigned size, uint64_t value)
+{
+    struct piece_log *l = opaque;
+    l->offset[l->n] = offset;
+    l->value[l->n] = value;
+    l->size[l->n++] = size;
+    return true;
+}
+
+static const struct hw_ops piece_ops = {"piece", piece_read, piece_write, NULL, NULL, 4};
+
+/* The bus splits an access larger than hw_ops.max_size, lowest address first. */
+static void test_bus_split(void)
+{
+    struct hw_bus bus;
+    struct piece_log l = {0};
+    hw_bus_init(&bus);
+    g_assert_cmpint(hw_bus_map(&bus, 0x2000, 0x100, &piece_ops, &l), ==, 0);
+    uint64_t v;
+    g_assert_true(hw_bus_read(&bus, 0x2010, 8, &v));
+    g_assert_cmpuint(l.n, ==, 2);
+    g_assert_cmpuint(l.offset[0], ==, 0x10);
+    g_assert_cmpuint(l.offset[1], ==, 0x14);
+    g_assert_cmpuint(l.size[0], ==, 4);
+    g_assert_cmphex(v, ==, 0xa0000014a0000010ull);
+    l.n = 0;
+    g_assert_true(hw_bus_write(&bus, 0x2020, 8, 0x1111111122222222ull));
+    g_assert_cmpuint(l.n, ==, 2);
+    g_assert_cmphex(l.value[0], ==, 0x22222222u);
+    g_assert_cmphex(l.value[1], ==, 0x11111111u);
+    g_assert_cmpuint(l.offset[1], ==, 0x24);
+    l.n = 0;
+    g_assert_true(hw_bus_read(&bus, 0x2030, 2, &v)); /* small ones pass whole */
+    g_assert_cmpuint(l.n, ==, 1);
+    g_assert_cmpuint(l.size[0], ==, 2);
+    hw_bus_destroy(&bus);
+}
 
 static void test_bus_map(void)
 {
@@ -299,6 +353,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/hw/bus/map", test_bus_map);
     g_test_add_func("/hw/bus/access", test_bus_access);
+    g_test_add_func("/hw/bus/split", test_bus_split);
     g_test_add("/hw/pl011/tx", struct uart_fixture, NULL, uart_setup, test_uart_tx, uart_teardown);
     g_test_add("/hw/pl011/regs", struct uart_fixture, NULL, uart_setup, test_uart_regs,
                uart_teardown);
