@@ -111,6 +111,7 @@ run: deps
 bench: all bench-guests
 	$(BUILD)/bench/ring
 	sh bench/cpu.sh $(BUILD)
+	sh bench/board.sh $(BUILD)
 
 format:
 	clang-format -i $(wildcard */*.c */*.h tests/unit/*.c)

@@ -17,8 +17,16 @@ BENCH_GUEST_NAMES := $(patsubst $(BENCH_GUEST_DIR)/%.c,%,$(wildcard $(BENCH_GUES
 BENCH_GUEST_OBJS := $(patsubst %,$(BENCH_GUEST_OUT)/obj/%.o,$(BENCH_GUEST_NAMES))
 BENCH_GUEST_ELFS := $(patsubst %,$(BENCH_GUEST_OUT)/%.elf,$(BENCH_GUEST_NAMES))
 
+# The board's latency guests (bench/latency/*.c, run by bench/board.sh with -smp 2) are
+# built the same way into $(BUILD)/bench/latency/.
+BENCH_LAT_DIR := bench/latency
+BENCH_LAT_OUT := $(or $(BUILD),build)/bench/latency
+BENCH_LAT_NAMES := $(patsubst $(BENCH_LAT_DIR)/%.c,%,$(wildcard $(BENCH_LAT_DIR)/*.c))
+BENCH_LAT_OBJS := $(patsubst %,$(BENCH_LAT_OUT)/obj/%.o,$(BENCH_LAT_NAMES))
+BENCH_LAT_ELFS := $(patsubst %,$(BENCH_LAT_OUT)/%.elf,$(BENCH_LAT_NAMES))
+
 .PHONY: bench-guests
-bench-guests: $(BENCH_GUEST_ELFS) $(GUEST_OUT)/hello.elf
+bench-guests: $(BENCH_GUEST_ELFS) $(BENCH_LAT_ELFS) $(GUEST_OUT)/hello.elf
 
 # Static pattern rules: explicit, so they win over the top Makefile's $(BUILD)/bench/%
 # rule for host benchmarks, and the objects are not intermediate files.
@@ -31,6 +39,15 @@ $(BENCH_GUEST_ELFS): $(BENCH_GUEST_OUT)/%.elf: $(BENCH_GUEST_OUT)/obj/%.o $(GUES
 		$(GUEST_RT_LIB) $(GUEST_LDSCRIPT)
 	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $(GUEST_RT_START) $< $(GUEST_RT_LIB)
 
--include $(wildcard $(BENCH_GUEST_OUT)/obj/*.d)
+$(BENCH_LAT_OBJS): $(BENCH_LAT_OUT)/obj/%.o: $(BENCH_LAT_DIR)/%.c bench/bench.mk \
+		$(GUEST_DIR)/guest.mk
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(BENCH_GUEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BENCH_LAT_ELFS): $(BENCH_LAT_OUT)/%.elf: $(BENCH_LAT_OUT)/obj/%.o $(GUEST_RT_START) \
+		$(GUEST_RT_LIB) $(GUEST_LDSCRIPT)
+	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $(GUEST_RT_START) $< $(GUEST_RT_LIB)
+
+-include $(wildcard $(BENCH_GUEST_OUT)/obj/*.d $(BENCH_LAT_OUT)/obj/*.d)
 
 .DEFAULT_GOAL := $(BENCH_GUEST_SAVED_GOAL)

@@ -8,6 +8,7 @@
 
 #include "coordinator/boot.h"
 #include "coordinator/coordinator.h"
+#include "hw/gic.h"
 #include "hw/hw.h"
 #include "shm/shm.h"
 
@@ -98,5 +99,14 @@ void machine_vcpu_gone(struct machine *m);
 /* Sends without blocking the loop: a full ring queues the message until the
  * consumer frees a slot. 0 or -EPIPE (receiver dead), -EINVAL. */
 int machine_send(struct machine *m, unsigned dst, struct msg_hdr *msg);
+/* Tells the vCPUs in mask that their GIC output line rose. */
+void machine_kick(struct machine *m, uint32_t mask);
+/* Passes the devices' interrupt outputs that changed on to the GIC. */
+void machine_sync_irqs(struct machine *m);
+/* The interrupt controller's shared state, in the control region. */
+static inline struct gic_state *machine_gic(struct machine *m)
+{
+    return (struct gic_state *)m->ctrl->gic;
+}
 
 #endif

@@ -59,6 +59,23 @@ int machine_send(struct machine *m, unsigned dst, struct msg_hdr *msg)
     return 0;
 }
 
+/* Tells the CPUs in mask that their GIC output rose (as core_kick does in a vCPU). */
+void machine_kick(struct machine *m, uint32_t mask)
+{
+    doorbell_kick_cpus(m->ctrl, m->doorbell, mask, EXIT_REQ_IRQ, CTRL_EP_COORD);
+}
+
+static void machine_set_spi(void *arg, unsigned irq, bool level)
+{
+    struct machine *m = arg;
+    machine_kick(m, gic_set_spi(machine_gic(m), CTRL_EP_COORD, irq, level));
+}
+
+void machine_sync_irqs(struct machine *m)
+{
+    hw_bus_sync_irqs(&m->bus, machine_set_spi, m);
+}
+
 /* A device read for a vCPU: the reply carries the token back; ok = 0 when no device
  * answered, and the vCPU takes an external abort. */
 static void machine_on_mmio_read(struct machine *m, unsigned src, const struct msg_mmio_read *r)
@@ -70,6 +87,7 @@ static void machine_on_mmio_read(struct machine *m, unsigned src, const struct m
     if (!d.ok)
         log_item(LOG_GUEST_ERRORS, "vCPU %u: read of %u bytes at 0x%08llx: no device answers", src,
                  r->size, (unsigned long long)r->addr);
+    machine_sync_irqs(m);         /* a read can clear an interrupt (the UART's RX) */
     machine_send(m, src, &d.hdr); /* a vCPU that died meanwhile does not need it */
 }
 
@@ -80,6 +98,7 @@ static void machine_on_mmio_write(struct machine *m, unsigned src, const struct 
         log_item(LOG_GUEST_ERRORS,
                  "vCPU %u: write of %u bytes (0x%llx) at 0x%08llx: no device answers", src, w->size,
                  (unsigned long long)w->value, (unsigned long long)w->addr);
+    machine_sync_irqs(m);
 }
 
 static void machine_reset_begin(struct machine *m);
@@ -233,6 +252,7 @@ static int machine_setup_shm(struct machine *m)
  * guest reset later runs on, as qemu's does. */
 static void machine_reset_cpus(struct machine *m, bool power_on)
 {
+    gic_reset(machine_gic(m), m->cfg->ncpus);
     for (unsigned i = 0; i < m->cfg->ncpus; i++) {
         struct ctrl_cpu *c = &m->ctrl->cpu[i];
         atomic_store(&c->exit_request, 0);
@@ -244,6 +264,8 @@ static void machine_reset_cpus(struct machine *m, bool power_on)
         bool hold = power_on && m->cfg->start_stopped;
         unsigned state = i ? CPU_OFF : hold ? CPU_STOPPED : CPU_RUNNING;
         atomic_store(&c->run_state, state);
+        atomic_store(&c->power, i ? CPU_POWER_OFF : CPU_POWER_ON);
+        atomic_store(&c->event, 0);
     }
 }
 
@@ -290,6 +312,12 @@ static int machine_setup_board(struct machine *m)
         log_notice("cannot map the RTC at 0x%08llx: %s", VIRT_RTC_BASE, strerror(-err));
         pl031_ops.destroy(rtc);
         return err;
+    }
+    /* The devices' interrupt outputs into the GIC (SPI n is INTID 32 + n). */
+    if (hw_bus_connect_irq(&m->bus, VIRT_UART_BASE, 32 + VIRT_UART_SPI) ||
+        hw_bus_connect_irq(&m->bus, VIRT_RTC_BASE, 32 + VIRT_RTC_SPI)) {
+        log_notice("cannot wire the UART's and RTC's interrupts");
+        return -EINVAL;
     }
     machine_publish_windows(m);
     return serial_start_input(&m->serial, m, m->base, uart);

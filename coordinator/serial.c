@@ -177,6 +177,8 @@ static void serial_feed(struct serial *s)
     size_t n = pl011_receive(s->uart, s->hold, s->held);
     memmove(s->hold, s->hold + n, s->held - n);
     s->held -= n;
+    if (n)
+        machine_sync_irqs(s->machine); /* RXRIS may have risen */
     serial_arm(s);
 }
 

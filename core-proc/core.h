@@ -3,10 +3,13 @@
 #ifndef PERCORE_CORE_H
 #define PERCORE_CORE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 
 #include "shm/shm.h"
 #include "target-arm/arm.h"
+
+struct gic_state;
 
 struct core {
     unsigned index;
@@ -23,6 +26,12 @@ struct core {
     uint32_t io_token;
     bool io_done, io_ok;
     uint64_t io_value;
+    /* board.c: the shared GIC, and this CPU's generic-timer outputs and host timer. */
+    struct gic_state *gic;
+    int timer_fd;
+    pthread_t timer_thread;
+    bool timer_level[ARM_TIMER_COUNT];
+    uint64_t timer_armed; /* the counter value the timerfd is set for (UINT64_MAX: none) */
 };
 
 /* loop.c: exit requests -> messages -> execute -> wait. Returns the exit status. */
@@ -33,8 +42,24 @@ void core_drain(struct core *c);
 void core_wait(struct core *c);
 void core_wait_io(struct core *c);
 
+/* board.c: the GIC, the generic timer and events, from inside the vCPU process. */
+int core_board_init(struct core *c);
+void core_kick(struct core *c, uint32_t mask);
+/* Whether pa is in one of the GIC's windows, and an access there (false: the CPU
+ * takes an external abort). */
+bool core_gic_window(uint64_t pa);
+bool core_gic_access(struct core *c, uint64_t pa, unsigned size, uint64_t *value, bool write);
+uint64_t core_counter(void *opaque);
+void core_timer_update(struct core *c);
+void core_timer_changed(void *opaque);
+void core_send_event(void *opaque);
+bool core_wfi_wakes(struct core *c);
+bool core_wfe_wakes(struct core *c);
+
 /* vcpu.c: the CPU's window on the machine: device accesses over the rings, PSCI. */
 struct arm_cpu *core_cpu_new(struct core *c);
 void core_on_mmio_data(struct core *c, const struct msg_mmio_data *d);
+/* PSCI CPU_ON reached this CPU (EXIT_REQ_POWER): start at the entry it was given. */
+void core_power_on(struct core *c);
 
 #endif

@@ -1,11 +1,14 @@
 /* The vCPU run loop: exit requests, then messages, then execution, then a wait on
  * the doorbell when there is nothing to run (powered off, stopped, or in WFI). */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "core-proc/core.h"
 #include "util/util.h"
+
+#define CORE_WAIT_POLLS 32 /* polls of has_work before sleeping (about 1 us each) */
 
 static void core_on_msg(void *arg, unsigned src, const union msg_slot *s)
 {
@@ -32,11 +35,22 @@ void core_drain(struct core *c)
         ;
 }
 
+/* Whether a CPU waiting in WFI or WFE has been woken (and, for WFE, the event that
+ * woke it consumed). */
+static bool core_woken(struct core *c)
+{
+    switch (atomic_load(&c->cpu->run_state)) {
+    case CPU_WFI: return core_wfi_wakes(c);
+    case CPU_WFE: return core_wfe_wakes(c);
+    default: return false;
+    }
+}
+
 static bool core_has_work(void *arg)
 {
     struct core *c = arg;
     return atomic_load_explicit(&c->cpu->exit_request, memory_order_acquire) != 0 ||
-           mbox_pending(&c->mbox);
+           mbox_pending(&c->mbox) || core_woken(c);
 }
 
 static bool core_has_io_work(void *arg)
@@ -51,6 +65,14 @@ static bool core_has_io_work(void *arg)
  * bits are for the run loop, which takes them after the read. */
 static void core_wait_for(struct core *c, bool (*has_work)(void *))
 {
+    /* Sleeping on the doorbell costs a host context switch each way; an IPI, a device
+     * reply or a lock release often comes sooner. Poll a little first, yielding the
+     * host CPU between polls so that a runnable peer is not kept waiting. */
+    for (unsigned i = 0; i < CORE_WAIT_POLLS; i++) {
+        if (has_work(c))
+            return;
+        sched_yield();
+    }
     enum doorbell_wait_result w =
         doorbell_wait(c->self, c->mbox.fd[c->index], has_work, c, c->coord_pidfd, -1);
     atomic_fetch_add_explicit(&c->cpu->counters.wakeups, 1, memory_order_relaxed);
@@ -72,12 +94,17 @@ void core_wait_io(struct core *c)
     core_wait_for(c, core_has_io_work);
 }
 
-/* Takes the exit-request word; true when the process must end. */
+/* Takes the exit-request word; true when the process must end. A GIC kick needs
+ * nothing here: arm_cpu_run looks at the line before every block. */
 static bool core_take_exit_requests(struct core *c)
 {
     uint32_t req = atomic_exchange_explicit(&c->cpu->exit_request, 0, memory_order_acq_rel);
     if (req)
         atomic_fetch_add_explicit(&c->cpu->counters.exits, 1, memory_order_relaxed);
+    if (req & EXIT_REQ_POWER)
+        core_power_on(c);
+    else if (req & EXIT_REQ_TIMER)
+        core_timer_update(c); /* (a power-on updates the timer itself) */
     return (req & EXIT_REQ_QUIT) || c->quit;
 }
 
@@ -102,11 +129,8 @@ static bool core_execute(struct core *c)
     atomic_store_explicit(&c->cpu->counters.blocks, st.blocks, memory_order_relaxed);
     atomic_store_explicit(&c->cpu->counters.insns, st.insns, memory_order_relaxed);
     switch (why) {
-    case ARM_EXIT_WFI:
-        /* No interrupt source exists yet (the GIC and timer are the board issue):
-         * a doorbell is the only thing that ends the wait. */
-        atomic_store(&c->cpu->run_state, CPU_WFI);
-        return false;
+    case ARM_EXIT_WFI: atomic_store(&c->cpu->run_state, CPU_WFI); return false;
+    case ARM_EXIT_WFE: atomic_store(&c->cpu->run_state, CPU_WFE); return false;
     case ARM_EXIT_HALTED: atomic_store(&c->cpu->run_state, CPU_STOPPED); return false;
     default: return true;
     }
@@ -114,6 +138,8 @@ static bool core_execute(struct core *c)
 
 int core_run(struct core *c)
 {
+    if (core_board_init(c) < 0)
+        return 1;
     c->arm = core_cpu_new(c);
     core_announce(c);
     log_item(LOG_SUP, "vCPU %u up (state %s, pc 0x%08x)", c->index,
@@ -124,9 +150,13 @@ int core_run(struct core *c)
         core_drain(c);
         if (core_execute(c))
             continue;
-        core_wait(c);
-        if (atomic_load(&c->cpu->run_state) == CPU_WFI)
+        if (!core_woken(c))
+            core_wait(c);
+        if (core_woken(c)) {
+            if (atomic_load(&c->cpu->run_state) == CPU_WFE)
+                atomic_store(&c->cpu->event, 0); /* the event that ended it is consumed */
             atomic_store(&c->cpu->run_state, CPU_RUNNING);
+        }
     }
     log_item(LOG_SUP, "vCPU %u: quit requested", c->index);
     arm_cpu_free(c->arm);

@@ -33,7 +33,8 @@ int hw_bus_map(struct hw_bus *bus, uint64_t base, uint64_t size, const struct hw
             return -EEXIST;
     if (bus->n >= HW_MAX_REGIONS)
         return -ENOSPC;
-    bus->region[bus->n++] = (struct hw_region){base, size, ops, opaque};
+    bus->region[bus->n++] =
+        (struct hw_region){.base = base, .size = size, .ops = ops, .opaque = opaque};
     return 0;
 }
 
@@ -101,6 +102,35 @@ bool hw_bus_write(struct hw_bus *bus, uint64_t addr, unsigned size, uint64_t val
     return true;
 }
 
+int hw_bus_connect_irq(struct hw_bus *bus, uint64_t base, unsigned irq)
+{
+    for (unsigned i = 0; i < bus->n; i++) {
+        if (bus->region[i].base != base)
+            continue;
+        if (!irq || !bus->region[i].ops->irq_level)
+            return -EINVAL;
+        bus->region[i].irq = irq;
+        bus->region[i].irq_level = false;
+        return 0;
+    }
+    return -ENOENT;
+}
+
+void hw_bus_sync_irqs(struct hw_bus *bus, void (*set)(void *arg, unsigned irq, bool level),
+                      void *arg)
+{
+    for (unsigned i = 0; i < bus->n; i++) {
+        struct hw_region *r = &bus->region[i];
+        if (!r->irq)
+            continue;
+        bool level = r->ops->irq_level(r->opaque);
+        if (level != r->irq_level) {
+            r->irq_level = level;
+            set(arg, r->irq, level);
+        }
+    }
+}
+
 /* True when an earlier window belongs to the same device: a device mapped in several
  * windows (a GIC's distributor and CPU interface) is reset and destroyed once. */
 static bool hw_bus_seen(const struct hw_bus *bus, unsigned i)
@@ -114,6 +144,8 @@ static bool hw_bus_seen(const struct hw_bus *bus, unsigned i)
 
 void hw_bus_reset(struct hw_bus *bus)
 {
+    for (unsigned i = 0; i < bus->n; i++)
+        bus->region[i].irq_level = false; /* as the interrupt controller's reset has it */
     for (unsigned i = 0; i < bus->n; i++)
         if (bus->region[i].ops->reset && !hw_bus_seen(bus, i))
             bus->region[i].ops->reset(bus->region[i].opaque);

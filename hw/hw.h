@@ -20,6 +20,8 @@ struct hw_ops {
      * into accesses of this size, lowest address first (little-endian), as a 32-bit
      * APB device sees a 64-bit access. */
     unsigned max_size;
+    /* The device's interrupt output now (NULL: it has none). */
+    bool (*irq_level)(void *opaque);
 };
 
 #define HW_MAX_REGIONS 16u
@@ -28,6 +30,8 @@ struct hw_region {
     uint64_t base, size;
     const struct hw_ops *ops;
     void *opaque;
+    unsigned irq;   /* the interrupt controller input its output drives (0: none) */
+    bool irq_level; /* that output as last passed on */
 };
 
 struct hw_bus {
@@ -47,6 +51,13 @@ const struct hw_region *hw_bus_find(const struct hw_bus *bus, uint64_t addr, uns
  * size bytes. */
 bool hw_bus_read(struct hw_bus *bus, uint64_t addr, unsigned size, uint64_t *value);
 bool hw_bus_write(struct hw_bus *bus, uint64_t addr, unsigned size, uint64_t value);
+/* Wires the device mapped at base to interrupt controller input irq (non-zero). */
+int hw_bus_connect_irq(struct hw_bus *bus, uint64_t base, unsigned irq);
+/* Passes on every wired device output that changed since the last call:
+ * set(arg, irq, level) for each. Called after anything that may change one (an
+ * access, input arriving, a reset). */
+void hw_bus_sync_irqs(struct hw_bus *bus, void (*set)(void *arg, unsigned irq, bool level),
+                      void *arg);
 /* Resets (destroys) every mapped device once, even one mapped in several windows. */
 void hw_bus_reset(struct hw_bus *bus);
 void hw_bus_destroy(struct hw_bus *bus);

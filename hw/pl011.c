@@ -263,6 +263,13 @@ static void pl011_destroy(void *opaque)
     g_free(opaque);
 }
 
+/* UARTINTR, the combined interrupt (SPI 1 on the virt board): MIS != 0. */
+static bool pl011_irq_level(void *opaque)
+{
+    const struct pl011 *s = opaque;
+    return (s->ris & s->imsc) != 0;
+}
+
 const struct hw_ops pl011_ops = {
     .name = "pl011",
     .read = pl011_read,
@@ -270,6 +277,7 @@ const struct hw_ops pl011_ops = {
     .reset = pl011_reset,
     .destroy = pl011_destroy,
     .max_size = 4, /* a 32-bit APB device: the bus splits 8-byte accesses */
+    .irq_level = pl011_irq_level,
 };
 
 void *pl011_create(void (*tx)(void *arg, uint8_t byte), void *arg)

@@ -181,6 +181,14 @@ static void pl031_destroy(void *opaque)
     g_free(opaque);
 }
 
+/* RTCINTR (SPI 2 on the virt board): RTCMIS, with the match caught up to now. */
+static bool pl031_irq_level(void *opaque)
+{
+    struct pl031 *s = opaque;
+    pl031_catch_up(s, s->clock_ns(s->clock_arg));
+    return (s->ris & s->imsc) != 0;
+}
+
 const struct hw_ops pl031_ops = {
     .name = "pl031",
     .read = pl031_read,
@@ -188,6 +196,7 @@ const struct hw_ops pl031_ops = {
     .reset = NULL, /* none in qemu either: the clock keeps its time across a reset */
     .destroy = pl031_destroy,
     .max_size = 4, /* a 32-bit APB device: the bus splits 8-byte accesses */
+    .irq_level = pl031_irq_level,
 };
 
 void *pl031_create(int64_t (*clock_ns)(void *arg), void *arg)

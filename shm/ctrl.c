@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 static const char *const cpu_state_names[] = {
 #define CPU_STATE_NAME(id, name) name,
@@ -54,6 +55,9 @@ void ctrl_init(struct ctrl *c, uint32_t ncpus, uint64_t ram_base, uint64_t ram_s
     c->hdr.ring_slots = CTRL_RING_SLOTS;
     c->hdr.ring_offset = ctrl_ring_offset();
     c->hdr.ring_stride = ctrl_ring_stride();
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    c->hdr.counter_epoch_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
     for (unsigned i = 0; i < CTRL_MAX_CPUS; i++) {
         c->cpu[i].index = i;
         atomic_store(&c->cpu[i].run_state, CPU_OFF);

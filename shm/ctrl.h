@@ -15,7 +15,7 @@
 #include "shm/ring.h"
 
 #define CTRL_MAGIC          0x45524f4352455000ull /* "\0PERCORE" little-endian */
-#define CTRL_LAYOUT_VERSION 2u
+#define CTRL_LAYOUT_VERSION 3u
 #define CTRL_MAX_CPUS       8u
 /* Endpoints 0..CTRL_MAX_CPUS-1 are vCPUs; the coordinator is the last one. */
 #define CTRL_EP_COORD   CTRL_MAX_CPUS
@@ -27,6 +27,7 @@
     X(OFF, "off")                                                                                  \
     X(RUNNING, "running")                                                                          \
     X(WFI, "wfi")                                                                                  \
+    X(WFE, "wfe")                                                                                  \
     X(STOPPED, "stopped")                                                                          \
     X(CRASHED, "crashed")
 
@@ -41,9 +42,19 @@ const char *cpu_state_name(unsigned state);
 /* Bits of a vCPU's exit-request word: why it must leave translated code at the
  * next block boundary. Whoever sets a bit then notifies the vCPU's doorbell. */
 enum cpu_exit_request {
-    EXIT_REQ_MSG = 1u << 0,  /* messages are waiting on its rings */
-    EXIT_REQ_QUIT = 1u << 1, /* the machine is stopping: exit the process */
-    EXIT_REQ_SELF = 1u << 2, /* the vCPU itself leaves its run loop (PSCI, I/O wait) */
+    EXIT_REQ_MSG = 1u << 0,   /* messages are waiting on its rings */
+    EXIT_REQ_QUIT = 1u << 1,  /* the machine is stopping: exit the process */
+    EXIT_REQ_SELF = 1u << 2,  /* the vCPU itself leaves its run loop (PSCI, I/O wait) */
+    EXIT_REQ_IRQ = 1u << 3,   /* its GIC output line rose: check for an interrupt */
+    EXIT_REQ_TIMER = 1u << 4, /* a generic-timer deadline passed: update the timer PPIs */
+    EXIT_REQ_POWER = 1u << 5, /* PSCI CPU_ON for it: power on at boot_entry */
+};
+
+/* PSCI power states of a vCPU, the values AFFINITY_INFO returns (DEN 0022, 5.7). */
+enum cpu_power {
+    CPU_POWER_ON = 0,
+    CPU_POWER_OFF = 1,
+    CPU_POWER_ON_PENDING = 2,
 };
 
 /* ARM banked-register sets (ARM ARM B1.3.2): USR/SYS share one. */
@@ -72,7 +83,12 @@ struct arm_cp15 {
     uint32_t pmcr, pmcntenset, pmovsr, pmselr, pmuserenr, pmintenset;
     uint32_t par, par_hi;
     uint32_t mrrc_hi; /* the high word of the last MRRC read (a helper returns one word) */
-    uint32_t spare[93];
+    /* The generic timer (ARM ARM B8): frequency, PL0 controls, the physical and
+     * virtual timers' controls and 64-bit compare values, the virtual offset. */
+    uint32_t cntfrq, cntkctl, cntp_ctl, cntv_ctl;
+    uint32_t cntp_cval_lo, cntp_cval_hi, cntv_cval_lo, cntv_cval_hi;
+    uint32_t cntvoff_lo, cntvoff_hi;
+    uint32_t spare[83];
 };
 _Static_assert(sizeof(struct arm_cp15) == 512, "cp15 block size");
 
@@ -139,8 +155,11 @@ struct ctrl_cpu {
     alignas(64) _Atomic uint32_t run_state;
     _Atomic uint32_t exit_request;
     uint32_t index;
-    uint32_t spare0;
-    char pad0[48];
+    _Atomic uint32_t power; /* enum cpu_power: who may power it on (PSCI CPU_ON) */
+    _Atomic uint32_t event; /* the WFE event register (ARM ARM B1.8.13): SEV sets it */
+    uint32_t boot_entry;    /* CPU_ON's entry point and context id, for the target */
+    uint32_t boot_ctx;
+    char pad0[36];
     alignas(64) struct arm_regs regs;
     struct cpu_counters counters;
     char pad1[4096 - 64 - 1024 - 64];
@@ -183,15 +202,23 @@ struct ctrl_header {
     uint64_t ring_stride;
     uint32_t n_mmio;
     uint32_t spare0;
+    /* CLOCK_MONOTONIC at machine start: the generic timer's count is the time since,
+     * so every process reads the same counter (62.5 MHz: one tick per 16 ns). */
+    uint64_t counter_epoch_ns;
     struct ctrl_mmio_window mmio[CTRL_MAX_MMIO];
-    char pad[4096 - 72 - CTRL_MAX_MMIO * 24];
+    char pad[4096 - 80 - CTRL_MAX_MMIO * 24];
 };
 _Static_assert(sizeof(struct ctrl_header) == 4096, "header is one page");
+
+/* Bytes kept for the interrupt controller's shared state (hw/gic.h's struct gic_state,
+ * which asserts that it fits). */
+#define CTRL_GIC_BYTES 16384u
 
 struct ctrl {
     struct ctrl_header hdr;
     struct ctrl_endpoint ep[CTRL_MAX_EPS];
     alignas(4096) struct ctrl_cpu cpu[CTRL_MAX_CPUS];
+    alignas(4096) unsigned char gic[CTRL_GIC_BYTES];
     /* The ring matrix follows, page aligned. */
 };
 _Static_assert(offsetof(struct ctrl, ep) == 4096, "endpoint table offset");

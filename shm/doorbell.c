@@ -31,6 +31,18 @@ void doorbell_notify(struct ctrl_endpoint *ep, int fd)
         doorbell_ring(ep, fd);
 }
 
+void doorbell_kick_cpus(struct ctrl *c, const int fd[CTRL_MAX_EPS], uint32_t mask, uint32_t bits,
+                        unsigned self)
+{
+    for (unsigned i = 0; mask && i < CTRL_MAX_CPUS; i++, mask >>= 1) {
+        if (!(mask & 1))
+            continue;
+        atomic_fetch_or_explicit(&c->cpu[i].exit_request, bits, memory_order_release);
+        if (i != self)
+            doorbell_notify(&c->ep[i], fd[i]);
+    }
+}
+
 void doorbell_clear(int fd)
 {
     uint64_t v;

@@ -17,6 +17,11 @@ void doorbell_ring(struct ctrl_endpoint *ep, int fd);
 /* Rings only if the receiver sleeps (after a full fence), lowering its flag so that
  * one write wakes it however many senders follow: the sender's side. */
 void doorbell_notify(struct ctrl_endpoint *ep, int fd);
+/* Sets the exit-request bits in every vCPU of mask (bit n: vCPU n) and notifies each
+ * one's doorbell (fd[n]); a vCPU process leaves out its own (self; CTRL_EP_COORD for the
+ * coordinator), which needs no doorbell to see its own word. */
+void doorbell_kick_cpus(struct ctrl *c, const int fd[CTRL_MAX_EPS], uint32_t mask, uint32_t bits,
+                        unsigned self);
 /* Empties the eventfd counter. */
 void doorbell_clear(int fd);
 

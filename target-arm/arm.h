@@ -28,12 +28,25 @@ struct arm_cpu_env {
     bool (*firmware_call)(void *opaque, struct arm_regs *regs, bool smc);
     void *opaque;
     _Atomic uint32_t *exit_request; /* non-zero: leave at the next block boundary */
+    /* The interrupt controller's output for this CPU (ARM_LINE_IRQ | ARM_LINE_FIQ),
+     * read at every block boundary; NULL: no interrupts. */
+    const _Atomic uint32_t *irq_line;
+    /* The generic timer: the system counter (CNTPCT) now, and a call after every
+     * write to a timer register so that the board can update the timer's interrupt
+     * and its host deadline. NULL counter: the count stays 0. */
+    uint64_t (*counter)(void *opaque);
+    void (*timer_changed)(void *opaque);
+    /* WFE/SEV (B1.8.13): this CPU's event register, and SEV's broadcast (which
+     * sets every CPU's, this one's included). NULL: WFE waits like WFI. */
+    _Atomic uint32_t *event;
+    void (*send_event)(void *opaque);
     const char *log_tag;
 };
 
 enum arm_exit_reason {
     ARM_EXIT_REQUEST, /* *exit_request became non-zero */
-    ARM_EXIT_WFI,     /* the vCPU executed WFI (or WFE) and waits for an event */
+    ARM_EXIT_WFI,     /* the vCPU executed WFI and waits for an interrupt */
+    ARM_EXIT_WFE,     /* the vCPU executed WFE with its event register clear */
     ARM_EXIT_HALTED,  /* the vCPU cannot go on (reason logged) until reset */
     ARM_EXIT_BUDGET,  /* ran the requested number of blocks */
 };
@@ -54,6 +67,25 @@ struct arm_cpu_stats {
     uint64_t blocks, insns, translations, tlb_misses, code_invalidations, chained;
 };
 void arm_cpu_stats(const struct arm_cpu *cpu, struct arm_cpu_stats *out);
+
+/* Interrupt lines into the CPU. */
+#define ARM_LINE_IRQ 1u
+#define ARM_LINE_FIQ 2u
+/* CPSR mask bits (B1.3.3) the board looks at to know what wakes a WFE. */
+#define ARM_CPSR_F (1u << 6)
+#define ARM_CPSR_I (1u << 7)
+
+/* The generic timer's two timers a PL1-only core has (B8.1.5), and their PPIs on the
+ * virt board's GIC. */
+enum arm_timer { ARM_TIMER_PHYS, ARM_TIMER_VIRT, ARM_TIMER_COUNT };
+#define ARM_TIMER_FREQ     62500000u /* CNTFRQ at reset, as qemu-system-arm's */
+#define ARM_TIMER_PPI_PHYS 30u       /* non-secure physical timer */
+#define ARM_TIMER_PPI_VIRT 27u
+/* A timer's interrupt output with the system counter at cntpct: enabled, not masked
+ * and its count at or past the compare value. *deadline is the counter value at which
+ * it will assert (UINT64_MAX: never, or it already does). */
+bool arm_timer_output(const struct arm_regs *r, enum arm_timer t, uint64_t cntpct,
+                      uint64_t *deadline);
 
 /* CPSR modes (ARM ARM B1.3.1). */
 enum arm_mode {

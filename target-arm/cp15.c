@@ -15,6 +15,7 @@ enum cp15_kind {
     CP15_OP,     /* write-only operation (maintenance) */
     CP15_CCSIDR, /* indexed by CSSELR */
     CP15_PAR_OP, /* address translation with the MMU off: PA = VA */
+    CP15_TIMER,  /* the generic timer's (timer.c, with its own PL0 rules) */
 };
 
 enum cp15_op { OP_NONE, OP_ICACHE, OP_TLB, OP_BARRIER };
@@ -126,6 +127,12 @@ static const struct cp15_reg cp15_table[] = {
     {K(0, 13, 0, 2), "TPIDRURW", CP15_FIELD, PL0_R | PL0_W, 0, F(tpidrurw), 0},
     {K(0, 13, 0, 3), "TPIDRURO", CP15_FIELD, PL0_R, 0, F(tpidruro), 0},
     {K(0, 13, 0, 4), "TPIDRPRW", CP15_FIELD, 0, 0, F(tpidrprw), 0},
+    {K(0, 14, 0, 0), "CNTFRQ", CP15_TIMER, 0, 0, 0, 0},
+    {K(0, 14, 1, 0), "CNTKCTL", CP15_TIMER, 0, 0, 0, 0},
+    {K(0, 14, 2, 0), "CNTP_TVAL", CP15_TIMER, 0, 0, 0, 0},
+    {K(0, 14, 2, 1), "CNTP_CTL", CP15_TIMER, 0, 0, 0, 0},
+    {K(0, 14, 3, 0), "CNTV_TVAL", CP15_TIMER, 0, 0, 0, 0},
+    {K(0, 14, 3, 1), "CNTV_CTL", CP15_TIMER, 0, 0, 0, 0},
 };
 
 static const struct cp15_reg *cp15_find(uint32_t key)
@@ -157,6 +164,8 @@ static bool cp15_user(struct arm_cpu *cpu)
 int arm_cp15_read(struct arm_cpu *cpu, uint32_t key, uint32_t *value)
 {
     const struct cp15_reg *r = cp15_find(key);
+    if (r && r->kind == CP15_TIMER)
+        return arm_timer_read(cpu, key, value) < 0 ? cp15_unimp(cpu, key, "read") : 0;
     if (!r || r->kind == CP15_OP || r->kind == CP15_PAR_OP ||
         (cp15_user(cpu) && !(r->access & PL0_R)))
         return cp15_unimp(cpu, key, "read");
@@ -187,6 +196,8 @@ static void cp15_operation(struct arm_cpu *cpu, const struct cp15_reg *r, uint32
 int arm_cp15_write(struct arm_cpu *cpu, uint32_t key, uint32_t v)
 {
     const struct cp15_reg *r = cp15_find(key);
+    if (r && r->kind == CP15_TIMER)
+        return arm_timer_write(cpu, key, v) < 0 ? cp15_unimp(cpu, key, "write") : 0;
     if (!r || (r->access & RO) || (cp15_user(cpu) && !(r->access & PL0_W)))
         return cp15_unimp(cpu, key, "write");
     switch (r->kind) {
@@ -220,14 +231,25 @@ static uint32_t *cp15_reg64(struct arm_cpu *cpu, uint32_t key, uint32_t **hi)
     }
 }
 
+static uint32_t cp15_undef64(struct arm_cpu *cpu, uint32_t key, const char *what)
+{
+    cp15_unimp(cpu, key << 4, what);
+    arm_take_exception(cpu, EXC_UNDEF, cpu->insn_pc);
+    return 0;
+}
+
 uint32_t helper_cp15_read64(struct arm_cpu *cpu, uint32_t a, uint32_t b, uint32_t c, uint32_t key)
 {
-    uint32_t *hi, *lo = cp15_reg64(cpu, key, &hi);
-    if (!lo || cp15_user(cpu)) {
-        cp15_unimp(cpu, key << 4, "64-bit read");
-        arm_take_exception(cpu, EXC_UNDEF, cpu->insn_pc);
-        return 0;
+    if (arm_timer_key64(key)) {
+        uint64_t v;
+        if (arm_timer_read64(cpu, key, &v) < 0)
+            return cp15_undef64(cpu, key, "64-bit read");
+        cpu->regs->cp15.mrrc_hi = (uint32_t)(v >> 32);
+        return (uint32_t)v;
     }
+    uint32_t *hi, *lo = cp15_reg64(cpu, key, &hi);
+    if (!lo || cp15_user(cpu))
+        return cp15_undef64(cpu, key, "64-bit read");
     cpu->regs->cp15.mrrc_hi = *hi;
     return *lo;
 }
@@ -235,12 +257,14 @@ uint32_t helper_cp15_read64(struct arm_cpu *cpu, uint32_t a, uint32_t b, uint32_
 uint32_t helper_cp15_write64(struct arm_cpu *cpu, uint32_t lo, uint32_t hi, uint32_t c,
                              uint32_t key)
 {
-    uint32_t *phi, *plo = cp15_reg64(cpu, key, &phi);
-    if (!plo || cp15_user(cpu)) {
-        cp15_unimp(cpu, key << 4, "64-bit write");
-        arm_take_exception(cpu, EXC_UNDEF, cpu->insn_pc);
+    if (arm_timer_key64(key)) {
+        if (arm_timer_write64(cpu, key, (uint64_t)hi << 32 | lo) < 0)
+            return cp15_undef64(cpu, key, "64-bit write");
         return 0;
     }
+    uint32_t *phi, *plo = cp15_reg64(cpu, key, &phi);
+    if (!plo || cp15_user(cpu))
+        return cp15_undef64(cpu, key, "64-bit write");
     *plo = lo;
     *phi = hi;
     tlb_flush(cpu);

@@ -49,13 +49,15 @@ void arm_regs_reset(struct arm_regs *r, uint32_t mpidr)
     r->cp15.mpidr = mpidr;
     r->cp15.sctlr = 0x00c50078;
     r->cp15.pmcr = 0x410f3000; /* IMP 0x41 (ARM), IDCODE 0x0f (A15), N = 0 counters */
+    r->cp15.cntfrq = ARM_TIMER_FREQ;
 }
 
 void arm_cpu_reset(struct arm_cpu *cpu, uint32_t mpidr)
 {
     arm_regs_reset(cpu->regs, mpidr);
     tb_flush_all(cpu);
-    cpu->halted = cpu->wfi = false;
+    tlb_flush(cpu);
+    cpu->halted = cpu->wfi = cpu->wfe = false;
 }
 
 void arm_cpu_stats(const struct arm_cpu *cpu, struct arm_cpu_stats *out)
@@ -74,6 +76,26 @@ static bool arm_cpu_runnable(struct arm_cpu *cpu)
     return false;
 }
 
+/* Takes a pending interrupt the CPSR does not mask (B1.8.6, B1.8.7): FIQ before IRQ.
+ * Asynchronous exceptions are taken between instructions; percore takes them between
+ * blocks, which an interrupt cannot tell from a slightly later arrival. Writes that
+ * unmask (CPS, MSR, exception return) end their block, so an open window is seen. */
+static bool arm_cpu_interrupt(struct arm_cpu *cpu)
+{
+    uint32_t line = atomic_load_explicit(cpu->env.irq_line, memory_order_acquire);
+    if (!line)
+        return false;
+    uint32_t cpsr = cpu->regs->cpsr;
+    if ((line & ARM_LINE_FIQ) && !(cpsr & ARM_CPSR_F))
+        arm_take_exception(cpu, EXC_FIQ, cpu->regs->r[15]);
+    else if ((line & ARM_LINE_IRQ) && !(cpsr & ARM_CPSR_I))
+        arm_take_exception(cpu, EXC_IRQ, cpu->regs->r[15]);
+    else
+        return false;
+    cpu->exception_taken = false;
+    return true;
+}
+
 enum arm_exit_reason arm_cpu_run(struct arm_cpu *cpu, uint64_t max_blocks)
 {
     struct tb *tb = NULL, *from = NULL;
@@ -85,8 +107,10 @@ enum arm_exit_reason arm_cpu_run(struct arm_cpu *cpu, uint64_t max_blocks)
             return ARM_EXIT_REQUEST;
         if (cpu->wfi) {
             cpu->wfi = false;
-            return ARM_EXIT_WFI;
+            return cpu->wfe ? ARM_EXIT_WFE : ARM_EXIT_WFI;
         }
+        if (cpu->env.irq_line && arm_cpu_interrupt(cpu))
+            tb = from = NULL;
         if (cpu->halted || !arm_cpu_runnable(cpu))
             return ARM_EXIT_HALTED;
         if (max_blocks && n >= max_blocks)

@@ -103,9 +103,25 @@ uint32_t helper_user_reg_write(struct arm_cpu *cpu, uint32_t v, uint32_t b, uint
 
 /* WFI and WFE: the vCPU leaves the run loop and its process waits for an event
  * (a doorbell; the interrupt controller and timer come with the board). */
+/* WFI and WFE (B1.8.13): the run loop returns and the board waits. WFE with the
+ * event register set clears it and goes on. */
 uint32_t helper_wfi(struct arm_cpu *cpu, uint32_t a, uint32_t b, uint32_t c, uint32_t is_wfe)
 {
+    if (is_wfe && cpu->env.event &&
+        atomic_exchange_explicit(cpu->env.event, 0, memory_order_acq_rel))
+        return 0;
     cpu->wfi = true;
+    cpu->wfe = is_wfe;
+    return 0;
+}
+
+/* SEV: an event for every CPU of the system, this one's included (B1.8.13). The
+ * stores before it are visible first: the unlock-then-SEV idiom depends on it. */
+uint32_t helper_sev(struct arm_cpu *cpu, uint32_t a, uint32_t b, uint32_t c, uint32_t imm)
+{
+    atomic_thread_fence(memory_order_seq_cst);
+    if (cpu->env.send_event)
+        cpu->env.send_event(cpu->env.opaque);
     return 0;
 }
 
@@ -166,11 +182,54 @@ uint32_t helper_ldrex(struct arm_cpu *cpu, uint32_t addr, uint32_t b, uint32_t c
     return lo;
 }
 
-/* Returns 0 when the store was done, 1 when the monitor had no matching mark. */
+/* The value LDREX read, as the bytes memory held (each word in the data endianness). */
+static uint64_t excl_mem_image(uint32_t lo, uint32_t hi, unsigned size, bool be)
+{
+    if (!be)
+        return (uint64_t)hi << 32 | lo;
+    switch (size) {
+    case 1: return lo;
+    case 2: return __builtin_bswap16((uint16_t)lo);
+    case 4: return __builtin_bswap32(lo);
+    default: return (uint64_t)__builtin_bswap32(hi) << 32 | __builtin_bswap32(lo);
+    }
+}
+
+/* STREX's store in RAM: one host compare-and-swap against what LDREX read, so that
+ * two vCPU processes can never both succeed on the same location. That is the
+ * approximation qemu-system-arm makes (a store of the value LDREX read, by another
+ * vCPU, between the two, goes unnoticed: the ABA case); the exact monitor is the
+ * memory-model issue's. True when the store was made. */
+static bool excl_store_ram(uint8_t *p, unsigned size, uint64_t expect, uint64_t value)
+{
+    switch (size) {
+    case 1: {
+        uint8_t e = (uint8_t)expect;
+        return __atomic_compare_exchange_n(p, &e, (uint8_t)value, false, __ATOMIC_SEQ_CST,
+                                           __ATOMIC_SEQ_CST);
+    }
+    case 2: {
+        uint16_t e = (uint16_t)expect;
+        return __atomic_compare_exchange_n((uint16_t *)p, &e, (uint16_t)value, false,
+                                           __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    }
+    case 4: {
+        uint32_t e = (uint32_t)expect;
+        return __atomic_compare_exchange_n((uint32_t *)p, &e, (uint32_t)value, false,
+                                           __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    }
+    default:
+        return __atomic_compare_exchange_n((uint64_t *)p, &expect, value, false, __ATOMIC_SEQ_CST,
+                                           __ATOMIC_SEQ_CST);
+    }
+}
+
+/* Returns 0 when the store was done, 1 when it was not: the monitor had no matching
+ * mark, or the location no longer holds what LDREX read. */
 uint32_t helper_strex(struct arm_cpu *cpu, uint32_t addr, uint32_t lo, uint32_t hi, uint32_t imm)
 {
     struct arm_regs *r = cpu->regs;
-    bool dual = (imm & 3) == 3;
+    bool dual = (imm & 3) == 3, be = imm & 4;
     unsigned size = dual ? 8 : 1u << (imm & 3);
     if (addr & (size - 1)) { /* exclusives are always aligned, LDREXD/STREXD to 8 */
         arm_data_abort(cpu, addr, FSR_ALIGNMENT, true);
@@ -180,6 +239,13 @@ uint32_t helper_strex(struct arm_cpu *cpu, uint32_t addr, uint32_t lo, uint32_t 
     r->excl_open = 0;
     if (!pass)
         return 1;
+    uint8_t *p = mem_atomic_ptr(cpu, addr, size);
+    if (p)
+        return excl_store_ram(p, size, excl_mem_image(r->excl_val_lo, r->excl_val_hi, size, be),
+                              excl_mem_image(lo, hi, size, be))
+                   ? 0
+                   : 1;
+    /* Not RAM: a device takes the store as a plain one. */
     if (!mem_store(cpu, addr, excl_memf(imm), lo) ||
         (dual && !mem_store(cpu, addr + 4, excl_memf(imm), hi)))
         return 0;
@@ -200,7 +266,18 @@ uint32_t helper_swp(struct arm_cpu *cpu, uint32_t addr, uint32_t v, uint32_t c, 
     }
     unsigned memf = (imm & 3) | ((imm & 3) ? MEMF_ALIGN : 0) | ((imm & 4) ? MEMF_BE : 0);
     uint32_t old;
-    if (!mem_load(cpu, addr, memf, &old) || !mem_store(cpu, addr, memf, v))
+    if (!mem_load(cpu, addr, memf, &old)) /* faults (alignment, abort) first */
+        return 0;
+    uint8_t *p = mem_atomic_ptr(cpu, addr, (imm & 3) ? 4 : 1);
+    if (p) { /* atomic against every other vCPU process (A8.8.229) */
+        if (imm & 3) {
+            uint32_t m = (imm & 4) ? __builtin_bswap32(v) : v;
+            m = __atomic_exchange_n((uint32_t *)p, m, __ATOMIC_SEQ_CST);
+            return (imm & 4) ? __builtin_bswap32(m) : m;
+        }
+        return __atomic_exchange_n(p, (uint8_t)v, __ATOMIC_SEQ_CST);
+    }
+    if (!mem_store(cpu, addr, memf, v))
         return 0;
     return old;
 }

@@ -29,7 +29,8 @@
     X(ADD)                                                                                         \
     X(SUB)                                                                                         \
     X(AND)                                                                                         \
-    X(OR) X(XOR) X(BIC) X(MUL) X(NOT) X(LSL) X(LSR) X(ASR)                                         \
+    X(OR)                                                                                          \
+    X(XOR) X(BIC) X(MUL) X(NOT) X(LSL) X(LSR) X(ASR)                                               \
         X(ROR) /* d = a shifted by b[7:0], ARM register-shift rules */                             \
         X(LSL_C) X(LSR_C) X(ASR_C) X(ROR_C) /* as above, c = carry out (C if b[7:0] == 0) */       \
         X(RRX)                              /* d = C:a[31:1] */                                    \
@@ -148,6 +149,7 @@ struct arm_cpu {
     bool exception_taken; /* a helper changed the pc: leave the block now */
     bool halted;
     bool wfi;               /* WFI/WFE executed: leave the run loop and wait */
+    bool wfe;               /* ... and it was WFE */
     uint32_t insn_pc;       /* pc of the instruction being executed */
     int chain_slot;         /* the GOTO slot the last block left by, or -1 */
     struct tb *last_tb;     /* the block the interpreter last ran (it follows chains) */
@@ -170,6 +172,10 @@ void tb_flush_all(struct arm_cpu *cpu);
 /* mem.c */
 bool mem_load(struct arm_cpu *cpu, uint32_t va, unsigned flags, uint32_t *value);
 bool mem_store(struct arm_cpu *cpu, uint32_t va, unsigned flags, uint32_t value);
+/* Host address of the RAM bytes at va for an atomic read-modify-write (STREX, SWP),
+ * translated code there invalidated first; NULL when va is not RAM. The caller has
+ * checked the alignment. */
+uint8_t *mem_atomic_ptr(struct arm_cpu *cpu, uint32_t va, unsigned bytes);
 /* Host pointer to the code word at va, or NULL after raising a prefetch abort. */
 const uint8_t *mem_code_ptr(struct arm_cpu *cpu, uint32_t va, uint32_t *phys);
 void tlb_flush(struct arm_cpu *cpu);
@@ -221,6 +227,13 @@ void arm_log_close(struct arm_cpu *cpu);
 /* cp15.c: 0 ok, -1 UNDEFINED. */
 int arm_cp15_read(struct arm_cpu *cpu, uint32_t key, uint32_t *value);
 int arm_cp15_write(struct arm_cpu *cpu, uint32_t key, uint32_t value);
+/* timer.c: the generic timer's registers; 0 ok, -1 UNDEFINED. 64-bit keys are
+ * opc1 << 4 | CRm. */
+int arm_timer_read(struct arm_cpu *cpu, uint32_t key, uint32_t *value);
+int arm_timer_write(struct arm_cpu *cpu, uint32_t key, uint32_t value);
+bool arm_timer_key64(uint32_t key);
+int arm_timer_read64(struct arm_cpu *cpu, uint32_t key, uint64_t *value);
+int arm_timer_write64(struct arm_cpu *cpu, uint32_t key, uint64_t value);
 #define CP15_KEY(opc1, crn, crm, opc2) (((opc1) << 12) | ((crn) << 8) | ((crm) << 4) | (opc2))
 
 /* Fault status codes (short-descriptor format, B3.13.3). */

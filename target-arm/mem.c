@@ -187,6 +187,19 @@ bool mem_store(struct arm_cpu *cpu, uint32_t va, unsigned flags, uint32_t value)
     return mem_store_slow(cpu, va, flags, value);
 }
 
+uint8_t *mem_atomic_ptr(struct arm_cpu *cpu, uint32_t va, unsigned bytes)
+{
+    uint32_t pa = va; /* flat */
+    if (!mem_is_ram(cpu, pa) || !mem_is_ram(cpu, pa + bytes - 1))
+        return NULL;
+    uint32_t rp = (pa - (uint32_t)cpu->env.ram_base) >> PAGE_BITS;
+    if (cpu->page_tbs[rp]) {
+        tb_invalidate_page(cpu, rp);
+        cpu->stop_at_insn = true;
+    }
+    return cpu->env.ram + (pa - cpu->env.ram_base);
+}
+
 const uint8_t *mem_code_ptr(struct arm_cpu *cpu, uint32_t va, uint32_t *phys)
 {
     int idx = arm_mmu_idx(cpu->regs);

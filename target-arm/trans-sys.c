@@ -198,6 +198,8 @@ bool trans_HINT(struct a32_ctx *s, const struct a32_args *a)
     if (a->op == 2 || a->op == 3) { /* WFE, WFI: wait until an event or interrupt */
         emit_call(s, helper_wfi, IR_NONE, IR_NONE, IR_NONE, a->op == 2);
         s->end = END_UPDATE;
+    } else if (a->op == 4) { /* SEV */
+        emit_call(s, helper_sev, IR_NONE, IR_NONE, IR_NONE, 0);
     }
     return true;
 }
@@ -260,7 +262,7 @@ bool trans_MCR(struct a32_ctx *s, const struct a32_args *a)
 }
 
 /* 64-bit CP15 registers (B4.1: TTBR0, TTBR1 and PAR as 64-bit with LPAE's format).
- * The generic timer's (CNTPCT...) come with the board's timer. */
+ * The generic timer's (CNTPCT, CNTVCT, CNTP_CVAL, CNTV_CVAL) are in timer.c. */
 bool trans_MCRR(struct a32_ctx *s, const struct a32_args *a)
 {
     if (a->cp != 15)

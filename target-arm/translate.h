@@ -84,7 +84,7 @@ static inline bool a32_has_spsr(struct a32_ctx *s)
 /* helpers.c: runtime helpers called from blocks. */
 ir_helper_fn helper_exception, helper_bx, helper_exception_return, helper_cpsr_read,
     helper_cpsr_write, helper_spsr_write, helper_user_reg_read, helper_user_reg_write, helper_wfi,
-    helper_barrier, helper_cp15_read, helper_cp15_write, helper_firmware, helper_ldrex,
+    helper_sev, helper_barrier, helper_cp15_read, helper_cp15_write, helper_firmware, helper_ldrex,
     helper_strex, helper_clrex, helper_sel, helper_xtb16, helper_bkpt, helper_set_nzcv, helper_swp,
     helper_srs, helper_rfe;
 ir_helper_fn helper_vmrs, helper_vmsr;                /* trans-vfp.c */

@@ -24,8 +24,11 @@ GUEST_LDFLAGS := $(GUEST_ARCH) -nostdlib -static -T $(GUEST_LDSCRIPT) \
 	-Wl,--build-id=none -Wl,--no-warn-rwx-segments
 
 GUEST_RT_CSRCS := $(wildcard $(GUEST_DIR)/runtime/*.c)
+# start.S is linked into every guest; the other assembly files go into the archive.
+GUEST_RT_SSRCS := $(filter-out $(GUEST_DIR)/runtime/start.S,$(wildcard $(GUEST_DIR)/runtime/*.S))
 GUEST_RT_START := $(GUEST_OUT)/obj/runtime/start.o
-GUEST_RT_OBJS := $(patsubst $(GUEST_DIR)/runtime/%.c,$(GUEST_OUT)/obj/runtime/%.o,$(GUEST_RT_CSRCS))
+GUEST_RT_OBJS := $(patsubst $(GUEST_DIR)/runtime/%.c,$(GUEST_OUT)/obj/runtime/%.o,$(GUEST_RT_CSRCS)) \
+	$(patsubst $(GUEST_DIR)/runtime/%.S,$(GUEST_OUT)/obj/runtime/%.o,$(GUEST_RT_SSRCS))
 GUEST_RT_LIB := $(GUEST_OUT)/libguestrt.a
 GUEST_SRCS := $(wildcard $(GUEST_DIR)/*.c)
 GUEST_NAMES := $(patsubst $(GUEST_DIR)/%.c,%,$(GUEST_SRCS))

@@ -1,12 +1,25 @@
-# Bare-metal guests (tests/guest/): each tests/guest/NAME.expected is the exact console
-# transcript of $BUILD/guest/NAME.elf. Every guest runs under qemu-system-arm, the
-# reference, and under percore when it is named in PERCORE_GUESTS; its output, with \r
-# removed, must equal the transcript, and the emulator must exit with status 0 (each
-# guest ends with PSCI SYSTEM_OFF). A guest that reads the console gets
-# tests/guest/NAME.input on stdin (others get /dev/null). Nothing is built here: `make guests` builds the ELFs
-# before the tests run. Each run is bounded by GUEST_TIMEOUT seconds (default 60).
+# Bare-metal guests (tests/guest/): each tests/guest/RUN.expected is the exact console
+# transcript of one run of a guest ELF. Every run is made under qemu-system-arm, the
+# reference, and under percore when RUN is named in PERCORE_GUESTS, with the same
+# arguments; its output, with \r removed, must equal the transcript, and the emulator
+# must exit with status 0 (each guest ends with PSCI SYSTEM_OFF).
+#
+# RUN names the ELF and the number of CPUs:
+#   NAME.expected    $BUILD/guest/NAME.elf, without -smp (one CPU);
+#   NAME-N.expected  (N a decimal number) $BUILD/guest/NAME.elf with -smp N, so that
+#                    smp-1, smp-2, smp-4 and smp-8 are four runs of smp.elf.
+# The arguments are -M virt -cpu cortex-a15 -nographic, then the extra arguments, then
+# -smp N if RUN asks for it, then -kernel ELF. The extra arguments are -no-reboot unless
+# tests/guest/RUN.args or else tests/guest/NAME.args exists: then they are that file's
+# words, with #-comments removed (an empty list is allowed: reset.args drops -no-reboot
+# so that the guest's SYSTEM_RESET restarts it). A guest that reads the console gets
+# RUN.input or else NAME.input on stdin (others get /dev/null).
+#
+# Nothing is built here: `make guests` builds the ELFs before the tests run. Each run is
+# bounded by GUEST_TIMEOUT seconds (default 60). Every tests/guest/NAME.c must have a
+# NAME.expected or a NAME-N.expected.
 
-# Guests percore's CPU core runs, separated by spaces (the others are skipped).
+# Runs percore makes (RUN names, as smp-4), separated by spaces (the others are skipped).
 PERCORE_GUESTS="hello align selfmod bigendian exceptions arith rtc echo"
 
 BUILD=${1:-build}
@@ -19,36 +32,61 @@ GUEST_TIMEOUT=${GUEST_TIMEOUT:-60}
 # comment FILE: a file's lines as TAP comments (at most 60).
 comment() { head -n 60 "$1" | sed 's/^/# /'; }
 
-# run_guest ENGINE NAME EMULATOR: one result line, with a diff on a mismatch.
+# guest_file RUN NAME EXT: tests/guest/RUN.EXT, or else NAME.EXT; nothing if neither.
+guest_file() {
+    for f in "$GUEST_DIR/$1.$3" "$GUEST_DIR/$2.$3"; do
+        if [ -f "$f" ]; then
+            echo "$f"
+            return
+        fi
+    done
+}
+
+# run_guest ENGINE RUN EMULATOR: one result line, with a diff on a mismatch.
 run_guest() {
     engine=$1
-    name=$2
+    run=$2
     emu=$3
+    # NAME-N: NAME.elf with -smp N
+    name=$run
+    smp=
+    case ${run##*-} in
+    "$run" | "" | *[!0-9]*) ;;
+    *)
+        name=${run%-*}
+        smp="-smp ${run##*-}"
+        ;;
+    esac
     elf=$BUILD/guest/$name.elf
-    out=$TMP/$engine-$name
+    out=$TMP/$engine-$run
     if [ ! -f "$elf" ]; then
-        not_ok "$engine $name: $elf is missing (\`make guests\` builds it)"
+        not_ok "$engine $run: $elf is missing (\`make guests\` builds it)"
         return
     fi
     if ! command -v "$emu" >/dev/null 2>&1; then
-        not_ok "$engine $name: $emu not found"
+        not_ok "$engine $run: $emu not found"
         return
     fi
-    input=/dev/null
-    [ -f "$GUEST_DIR/$name.input" ] && input=$GUEST_DIR/$name.input
-    timeout -k 5 "$GUEST_TIMEOUT" "$emu" -M virt -cpu cortex-a15 -nographic -no-reboot \
+    input=$(guest_file "$run" "$name" input)
+    [ -n "$input" ] || input=/dev/null
+    extra=-no-reboot
+    argsfile=$(guest_file "$run" "$name" args)
+    [ -z "$argsfile" ] || extra=$(sed 's/#.*//' "$argsfile")
+    # $extra and $smp are split into words on purpose.
+    # shellcheck disable=SC2086
+    timeout -k 5 "$GUEST_TIMEOUT" "$emu" -M virt -cpu cortex-a15 -nographic $extra $smp \
         -kernel "$elf" <"$input" >"$out.raw" 2>"$out.err"
     status=$?
     tr -d '\r' <"$out.raw" >"$out.out"
-    if [ "$status" -eq 0 ] && cmp -s "$GUEST_DIR/$name.expected" "$out.out"; then
-        ok "$engine $name"
+    if [ "$status" -eq 0 ] && cmp -s "$GUEST_DIR/$run.expected" "$out.out"; then
+        ok "$engine $run"
         return
     fi
     why="exit status $status"
     [ "$status" -eq 124 ] && why="timed out after ${GUEST_TIMEOUT}s"
-    cmp -s "$GUEST_DIR/$name.expected" "$out.out" || why="$why, transcript differs"
-    not_ok "$engine $name: $why"
-    diff -u "$GUEST_DIR/$name.expected" "$out.out" >"$out.diff"
+    cmp -s "$GUEST_DIR/$run.expected" "$out.out" || why="$why, transcript differs"
+    not_ok "$engine $run: $why"
+    diff -u "$GUEST_DIR/$run.expected" "$out.out" >"$out.diff"
     comment "$out.diff"
     if [ -s "$out.err" ]; then
         echo "# stderr:"
@@ -60,11 +98,11 @@ found=0
 for exp in "$GUEST_DIR"/*.expected; do
     [ -f "$exp" ] || continue
     found=$((found + 1))
-    name=$(basename "$exp" .expected)
-    run_guest qemu "$name" "$QEMU"
+    run=$(basename "$exp" .expected)
+    run_guest qemu "$run" "$QEMU"
     case " $PERCORE_GUESTS " in
-    *" $name "*) run_guest percore "$name" "$PERCORE" ;;
-    *) ok "percore $name # SKIP percore's CPU core does not run $name yet" ;;
+    *" $run "*) run_guest percore "$run" "$PERCORE" ;;
+    *) ok "percore $run # SKIP percore's CPU core does not run $run yet" ;;
     esac
 done
 [ "$found" -gt 0 ] || not_ok "no tests/guest/*.expected found"
@@ -73,7 +111,17 @@ done
 for src in "$GUEST_DIR"/*.c; do
     [ -f "$src" ] || continue
     name=$(basename "$src" .c)
-    [ -f "$GUEST_DIR/$name.expected" ] || not_ok "tests/guest/$name.c has no $name.expected"
+    has=
+    for exp in "$GUEST_DIR/$name.expected" "$GUEST_DIR/$name"-*.expected; do
+        [ -f "$exp" ] || continue
+        suffix=${exp#"$GUEST_DIR/$name"}
+        suffix=${suffix%.expected}
+        case ${suffix#-} in
+        *[!0-9]*) ;; # NAME-x-y.expected belongs to another guest
+        *) has=1 ;;
+        esac
+    done
+    [ -n "$has" ] || not_ok "tests/guest/$name.c has no $name.expected or $name-N.expected"
 done
 
 done_testing

@@ -19,7 +19,29 @@ struct t {
     struct arm_regs regs;
     _Atomic uint32_t exit_req;
     struct arm_cpu *cpu;
+    /* The board as the CPU sees it: a counter moved by hand, an interrupt line, the
+     * event register, and what the CPU told the board. */
+    uint64_t now;
+    _Atomic uint32_t line, event;
+    unsigned timer_writes, events_sent;
 };
+
+static uint64_t t_counter(void *opaque)
+{
+    return ((struct t *)opaque)->now;
+}
+
+static void t_timer_changed(void *opaque)
+{
+    ((struct t *)opaque)->timer_writes++;
+}
+
+static void t_send_event(void *opaque)
+{
+    struct t *t = opaque;
+    t->events_sent++;
+    atomic_store(&t->event, 1);
+}
 
 static bool t_firmware(void *opaque, struct arm_regs *regs, bool smc)
 {
@@ -38,6 +60,11 @@ static struct t *t_new(void)
                               .firmware_call = t_firmware,
                               .opaque = t,
                               .exit_request = &t->exit_req,
+                              .irq_line = &t->line,
+                              .counter = t_counter,
+                              .timer_changed = t_timer_changed,
+                              .event = &t->event,
+                              .send_event = t_send_event,
                               .log_tag = "directed"};
     t->cpu = arm_cpu_new(&env);
     arm_cpu_reset(t->cpu, 0x80000000u);
@@ -280,7 +307,7 @@ static void test_cp15_64bit(void)
     g_assert_cmphex(t->regs.r[3], ==, 0xabu);
     g_assert_cmphex(t->regs.cp15.ttbr0_hi, ==, 0xabu);
     t->regs.r[15] = RAM_BASE;
-    uint32_t unknown[] = {0xec532f0eu}; /* mrrc p15, 0, r2, r3, c14: CNTPCT, not yet */
+    uint32_t unknown[] = {0xec532f0du}; /* mrrc p15, 0, r2, r3, c13: no such register */
     t_run(t, unknown, 1);
     g_assert_cmpint(t_vector(t), ==, 4);
     t_free(t);
@@ -360,6 +387,160 @@ static void test_cache_flush_limit(void)
     t_free(t);
 }
 
+/* Encodings used below. */
+#define MRRC_CNTPCT_R0_R1  0xec510f0eu /* mrrc p15, 0, r0, r1, c14 */
+#define MRRC_CNTVCT_R0_R1  0xec510f1eu /* mrrc p15, 1, r0, r1, c14 */
+#define MCRR_CNTPCVAL_R0R1 0xec410f2eu /* mcrr p15, 2, r0, r1, c14 */
+#define MRRC_CNTVOFF_R0_R1 0xec510f4eu /* mrrc p15, 4, r0, r1, c14 (Hyp only) */
+#define MRC_CNTFRQ_R0      0xee1e0f10u /* mrc p15, 0, r0, c14, c0, 0 */
+#define MCR_CNTKCTL_R0     0xee0e0f11u /* mcr p15, 0, r0, c14, c1, 0 */
+#define MCR_CNTP_TVAL_R0   0xee0e0f12u /* mcr p15, 0, r0, c14, c2, 0 */
+#define MRC_CNTP_TVAL_R0   0xee1e0f12u
+#define MCR_CNTP_CTL_R0    0xee0e0f32u /* mcr p15, 0, r0, c14, c2, 1 */
+#define MRC_CNTP_CTL_R0    0xee1e0f32u
+#define CPS_USR            0xf1020010u /* cps #16 */
+
+static uint32_t t_one(struct t *t, uint32_t insn, uint32_t r0)
+{
+    t->regs.r[15] = RAM_BASE;
+    t->regs.r[0] = r0;
+    uint32_t code[] = {insn};
+    t_run(t, code, 1);
+    return t->regs.r[0];
+}
+
+/* The generic timer's registers (B8.1, B4.1.21-33) against a counter moved by hand:
+ * CNTFRQ, the counters, TVAL as CVAL - count (signed), CTL's ISTATUS, the output
+ * the board sees, and that every write is reported to the board. */
+static void test_generic_timer(void)
+{
+    struct t *t = t_new();
+    t->now = 1000;
+    g_assert_cmpuint(t_one(t, MRC_CNTFRQ_R0, 0), ==, 62500000u);
+    t->now = 0x123456789ull;
+    g_assert_cmphex(t_one(t, MRRC_CNTPCT_R0_R1, 0), ==, 0x23456789u);
+    g_assert_cmphex(t->regs.r[1], ==, 1);
+    g_assert_cmphex(t_one(t, MRRC_CNTVCT_R0_R1, 0), ==, 0x23456789u); /* CNTVOFF is 0 */
+    t->now = 1000;
+    unsigned writes = t->timer_writes;
+    t_one(t, MCR_CNTP_TVAL_R0, 100); /* CVAL = 1100 */
+    g_assert_cmpuint(t->timer_writes, ==, writes + 1);
+    t->now = 1050;
+    g_assert_cmpuint(t_one(t, MRC_CNTP_TVAL_R0, 0), ==, 50);
+    uint64_t deadline;
+    g_assert_false(arm_timer_output(&t->regs, ARM_TIMER_PHYS, t->now, &deadline));
+    g_assert_cmpuint(deadline, ==, UINT64_MAX); /* disabled */
+    t_one(t, MCR_CNTP_CTL_R0, 1);
+    g_assert_cmphex(t_one(t, MRC_CNTP_CTL_R0, 0), ==, 1); /* enabled, condition not met */
+    g_assert_false(arm_timer_output(&t->regs, ARM_TIMER_PHYS, t->now, &deadline));
+    g_assert_cmpuint(deadline, ==, 1100);
+    t->now = 1100;
+    g_assert_cmphex(t_one(t, MRC_CNTP_CTL_R0, 0), ==, 5); /* ISTATUS */
+    g_assert_true(arm_timer_output(&t->regs, ARM_TIMER_PHYS, t->now, &deadline));
+    t_one(t, MCR_CNTP_CTL_R0, 3); /* IMASK: the status stays, the output drops */
+    g_assert_cmphex(t_one(t, MRC_CNTP_CTL_R0, 0), ==, 7);
+    g_assert_false(arm_timer_output(&t->regs, ARM_TIMER_PHYS, t->now, &deadline));
+    t->now = 1200;
+    g_assert_cmphex(t_one(t, MRC_CNTP_TVAL_R0, 0), ==, (uint32_t)-100);
+    /* A negative TVAL is in the past: the condition holds at once. */
+    t_one(t, MCR_CNTP_CTL_R0, 1);
+    t_one(t, MCR_CNTP_TVAL_R0, (uint32_t)-5);
+    g_assert_true(arm_timer_output(&t->regs, ARM_TIMER_PHYS, t->now, &deadline));
+    /* CVAL through MCRR, and the virtual timer left alone. */
+    t->regs.r[1] = 0;
+    t_one(t, MCRR_CNTPCVAL_R0R1, 5000);
+    g_assert_false(arm_timer_output(&t->regs, ARM_TIMER_PHYS, t->now, &deadline));
+    g_assert_cmpuint(deadline, ==, 5000);
+    g_assert_false(arm_timer_output(&t->regs, ARM_TIMER_VIRT, t->now, &deadline));
+    /* CNTVOFF is Hyp's: UNDEFINED from SVC. */
+    t_one(t, MRRC_CNTVOFF_R0_R1, 0);
+    g_assert_cmpint(t_vector(t), ==, 0x04);
+    t_free(t);
+}
+
+/* PL0 reaches the counters and timers only as CNTKCTL allows (B4.1.26). */
+static void test_generic_timer_pl0(void)
+{
+    struct t *t = t_new();
+    t->now = 77;
+    /* The run ends in the Undefined vector either way (HVC is UNDEFINED at PL0):
+     * LR_und tells which instruction took it. */
+    uint32_t code[] = {CPS_USR, MRRC_CNTPCT_R0_R1};
+    t_run(t, code, 2);
+    g_assert_cmpint(t_vector(t), ==, 0x04); /* PL0PCTEN clear: the MRRC is UNDEFINED */
+    g_assert_cmphex(t->regs.r[14], ==, RAM_BASE + 8);
+    arm_cpu_reset(t->cpu, 0x80000000u);
+    t->regs.cp15.vbar = VBAR;
+    t_one(t, MCR_CNTKCTL_R0, 1); /* PL0PCTEN */
+    t->regs.r[15] = RAM_BASE;
+    t->regs.r[0] = 0;
+    t_run(t, code, 2);
+    g_assert_cmphex(t->regs.r[14], ==, RAM_BASE + 12); /* the HVC after it */
+    g_assert_cmpuint(t->regs.r[0], ==, 77);
+    t_free(t);
+}
+
+/* Interrupts (B1.8.6-7) are taken between blocks when the CPSR lets them: the line
+ * masked by CPSR.I is left pending; unmasked, IRQ enters IRQ mode at 0x18 with LR =
+ * the next instruction + 4; FIQ wins over IRQ. */
+static void test_interrupt_entry(void)
+{
+    struct t *t = t_new();
+    uint32_t nop[] = {0xe320f000u};
+    atomic_store(&t->line, ARM_LINE_IRQ);
+    t_run(t, nop, 1); /* reset state: I and F masked */
+    g_assert_cmpint(t_vector(t), ==, -1);
+    t->regs.r[15] = RAM_BASE;
+    t->regs.cpsr &= ~ARM_CPSR_I;
+    t_run(t, nop, 1);
+    g_assert_cmpint(t_vector(t), ==, 0x18);
+    g_assert_cmphex(t->regs.cpsr & 0x1f, ==, ARM_MODE_IRQ);
+    g_assert_cmphex(t->regs.r[14], ==, RAM_BASE + 4);
+    g_assert_true(t->regs.cpsr & ARM_CPSR_I);
+    /* CPSIE i opens the window at once: the block ends there. */
+    arm_cpu_reset(t->cpu, 0x80000000u);
+    t->regs.cp15.vbar = VBAR;
+    t->regs.r[15] = RAM_BASE;
+    uint32_t window[] = {0xf1080080u /* cpsie i */, 0xf10c0080u /* cpsid i */};
+    t_run(t, window, 2);
+    g_assert_cmpint(t_vector(t), ==, 0x18);
+    g_assert_cmphex(t->regs.r[14], ==, RAM_BASE + 8); /* taken after the CPSIE */
+    /* FIQ first when both are pending and unmasked. */
+    arm_cpu_reset(t->cpu, 0x80000000u);
+    t->regs.cp15.vbar = VBAR;
+    t->regs.cpsr &= ~(ARM_CPSR_I | ARM_CPSR_F);
+    atomic_store(&t->line, ARM_LINE_IRQ | ARM_LINE_FIQ);
+    t->regs.r[15] = RAM_BASE;
+    t_run(t, nop, 1);
+    g_assert_cmpint(t_vector(t), ==, 0x1c);
+    g_assert_cmphex(t->regs.cpsr & 0x1f, ==, ARM_MODE_FIQ);
+    t_free(t);
+}
+
+/* WFE with the event register set clears it and goes on; clear, it waits (B1.8.13).
+ * SEV sets every CPU's event register through the board, this one's included. */
+static void test_wfe_sev(void)
+{
+    struct t *t = t_new();
+    uint32_t wfe[] = {0xe320f002u};
+    atomic_store(&t->event, 1);
+    g_assert_cmpint(t_run(t, wfe, 1), ==, ARM_EXIT_REQUEST); /* reached the HVC */
+    g_assert_cmpuint(atomic_load(&t->event), ==, 0);
+    t->regs.r[15] = RAM_BASE;
+    g_assert_cmpint(t_run(t, wfe, 1), ==, ARM_EXIT_WFE);
+    g_assert_cmphex(t->regs.r[15], ==, RAM_BASE + 4);
+    uint32_t wfi[] = {0xe320f003u};
+    t->regs.r[15] = RAM_BASE;
+    atomic_store(&t->event, 1);
+    g_assert_cmpint(t_run(t, wfi, 1), ==, ARM_EXIT_WFI); /* WFI ignores events */
+    uint32_t sev_wfe[] = {0xe320f004u, 0xe320f002u};
+    atomic_store(&t->event, 0);
+    t->regs.r[15] = RAM_BASE;
+    g_assert_cmpint(t_run(t, sev_wfe, 2), ==, ARM_EXIT_REQUEST); /* its own event */
+    g_assert_cmpuint(t->events_sent, ==, 1);
+    t_free(t);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -376,5 +557,9 @@ int main(int argc, char **argv)
     g_test_add_func("/a32/temp-exhaustion", test_temp_exhaustion);
     g_test_add_func("/a32/block-budget", test_block_budget);
     g_test_add_func("/a32/cache-flush-limit", test_cache_flush_limit);
+    g_test_add_func("/a32/generic-timer", test_generic_timer);
+    g_test_add_func("/a32/generic-timer-pl0", test_generic_timer_pl0);
+    g_test_add_func("/a32/interrupt-entry", test_interrupt_entry);
+    g_test_add_func("/a32/wfe-sev", test_wfe_sev);
     return g_test_run();
 }

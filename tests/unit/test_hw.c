@@ -40,8 +40,11 @@ static void probe_destroy(void *opaque)
     ((struct probe *)opaque)->destroys++;
 }
 
-static const struct hw_ops probe_ops = {"probe",     probe_read,    probe_write,
-                                        probe_reset, probe_destroy, 0};
+static const struct hw_ops probe_ops = {.name = "probe",
+                                        .read = probe_read,
+                                        .write = probe_write,
+                                        .reset = probe_reset,
+                                        .destroy = probe_destroy};
 
 /* A 32-bit device that records every piece it is given. */
 struct piece_log {
@@ -68,7 +71,62 @@ static bool piece_write(void *opaque, uint64_t offset, unsigned size, uint64_t v
     return true;
 }
 
-static const struct hw_ops piece_ops = {"piece", piece_read, piece_write, NULL, NULL, 4};
+static const struct hw_ops piece_ops = {
+    .name = "piece", .read = piece_read, .write = piece_write, .max_size = 4};
+
+/* A device whose interrupt output is a flag the test sets. */
+static bool flag_level(void *opaque)
+{
+    return *(bool *)opaque;
+}
+
+static const struct hw_ops flag_ops = {.name = "flag", .irq_level = flag_level};
+
+struct irq_log {
+    unsigned n, irq[8];
+    bool level[8];
+};
+
+static void irq_log_set(void *arg, unsigned irq, bool level)
+{
+    struct irq_log *l = arg;
+    l->irq[l->n] = irq;
+    l->level[l->n++] = level;
+}
+
+/* Wired outputs are passed on when they change, once per change, and a reset
+ * starts them from low again. */
+static void test_bus_irqs(void)
+{
+    struct hw_bus bus;
+    bool a = false, b = false;
+    struct irq_log log = {0};
+    hw_bus_init(&bus);
+    g_assert_cmpint(hw_bus_map(&bus, 0x1000, 0x100, &flag_ops, &a), ==, 0);
+    g_assert_cmpint(hw_bus_map(&bus, 0x2000, 0x100, &flag_ops, &b), ==, 0);
+    g_assert_cmpint(hw_bus_connect_irq(&bus, 0x1000, 33), ==, 0);
+    g_assert_cmpint(hw_bus_connect_irq(&bus, 0x3000, 34), ==, -ENOENT);
+    g_assert_cmpint(hw_bus_connect_irq(&bus, 0x2000, 0), ==, -EINVAL);
+    hw_bus_sync_irqs(&bus, irq_log_set, &log);
+    g_assert_cmpuint(log.n, ==, 0);
+    a = b = true; /* b is not wired: nothing for it */
+    hw_bus_sync_irqs(&bus, irq_log_set, &log);
+    hw_bus_sync_irqs(&bus, irq_log_set, &log);
+    g_assert_cmpuint(log.n, ==, 1);
+    g_assert_cmpuint(log.irq[0], ==, 33);
+    g_assert_true(log.level[0]);
+    a = false;
+    hw_bus_sync_irqs(&bus, irq_log_set, &log);
+    g_assert_cmpuint(log.n, ==, 2);
+    g_assert_false(log.level[1]);
+    a = true;
+    hw_bus_sync_irqs(&bus, irq_log_set, &log);
+    hw_bus_reset(&bus); /* the controller forgot the line: it is passed on again */
+    hw_bus_sync_irqs(&bus, irq_log_set, &log);
+    g_assert_cmpuint(log.n, ==, 4);
+    g_assert_true(log.level[3]);
+    hw_bus_destroy(&bus);
+}
 
 /* The bus splits an access larger than hw_ops.max_size, lowest address first. */
 static void test_bus_split(void)
@@ -351,6 +409,7 @@ static void test_uart_rx_fifo(struct uart_fixture *f, gconstpointer data)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/hw/bus-irqs", test_bus_irqs);
     g_test_add_func("/hw/bus/map", test_bus_map);
     g_test_add_func("/hw/bus/access", test_bus_access);
     g_test_add_func("/hw/bus/split", test_bus_split);

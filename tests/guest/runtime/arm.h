@@ -91,13 +91,30 @@ static inline uint32_t read_cpsr(void)
     return v;
 }
 
-static inline void dsb(void)
+/* Barriers and hints, each a compiler barrier too: dsb(), isb(), dmb(), wfi(), wfe(),
+   sev(). */
+#define ARM_INSN_FN(name)                                                                          \
+    static inline void name(void)                                                                  \
+    {                                                                                              \
+        __asm__ volatile(#name ::: "memory");                                                      \
+    }
+ARM_INSN_FN(dsb)
+ARM_INSN_FN(isb)
+ARM_INSN_FN(dmb)
+ARM_INSN_FN(wfi)
+ARM_INSN_FN(wfe)
+ARM_INSN_FN(sev)
+#undef ARM_INSN_FN
+
+/* CPSR.I: IRQs masked at the CPU. irq_unmask() ends with an ISB, so that the change is
+   in effect for the code after it (an IRQ that the CPU sees pending is taken then). */
+static inline void irq_mask(void)
 {
-    __asm__ volatile("dsb" ::: "memory");
+    __asm__ volatile("cpsid i" ::: "memory");
 }
-static inline void isb(void)
+static inline void irq_unmask(void)
 {
-    __asm__ volatile("isb" ::: "memory");
+    __asm__ volatile("cpsie i\n\tisb" ::: "memory");
 }
 
 /* Cache and branch-predictor maintenance (ARM ARM B4.2.1, c7). */

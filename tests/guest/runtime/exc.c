@@ -7,6 +7,7 @@
 int main(void);
 
 uint32_t guest_entry_cpsr;
+uint32_t guest_entry_sctlr;
 volatile uint32_t exc_return_style = EXC_RET_RFE;
 volatile struct exc_record exc_last;
 static exc_hook hooks[EXC_KINDS];

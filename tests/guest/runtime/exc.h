@@ -72,5 +72,7 @@ const char *exc_name(enum exc_kind kind);
 
 /* The CPSR the guest was entered with (saved by start.S before it changed anything). */
 extern uint32_t guest_entry_cpsr;
+/* And SCTLR. */
+extern uint32_t guest_entry_sctlr;
 
 #endif

@@ -5,9 +5,12 @@
 #include <stdint.h>
 #include "arm.h"
 #include "exc.h"
+#include "gic.h"
 #include "lib.h"
 #include "mmu.h"
 #include "psci.h"
+#include "smp.h"
+#include "timer.h"
 #include "uart.h"
 
 #endif

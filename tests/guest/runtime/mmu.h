@@ -10,6 +10,12 @@
  * access flag off. The caches stay off.
  */
 void mmu_enable_flat(void);
+/* The same map with RAM Shareable, for memory that several CPUs use: what exclusive
+   accesses (LDREX/STREX) between CPUs need (they are UNPREDICTABLE on the
+   Strongly-ordered memory that every data access is with the MMU off). */
+void mmu_enable_flat_shared(void);
+/* Turns this CPU's MMU on with the table that one of the above built (on another CPU). */
+void mmu_enable_cpu(void);
 void mmu_disable(void);
 
 #endif

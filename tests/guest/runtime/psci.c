@@ -1,3 +1,4 @@
+#include "arm.h"
 #include "psci.h"
 #include "uart.h"
 
@@ -22,11 +23,47 @@ uint32_t psci_version(void)
     return psci_call(PSCI_VERSION, 0, 0, 0);
 }
 
+int32_t psci_cpu_on(uint32_t target, uint32_t entry, uint32_t context)
+{
+    dsb(); /* what the new CPU reads is in memory first */
+    return (int32_t)psci_call(PSCI_CPU_ON, target, entry, context);
+}
+
+int32_t psci_affinity_info(uint32_t target, uint32_t level)
+{
+    return (int32_t)psci_call(PSCI_AFFINITY_INFO, target, level, 0);
+}
+
+int32_t psci_features(uint32_t fn)
+{
+    return (int32_t)psci_call(PSCI_FEATURES, fn, 0, 0);
+}
+
+const char *psci_ret_name(int32_t ret, int affinity)
+{
+    static const char *const errors[] = {
+        "SUCCESS",    "NOT_SUPPORTED",    "INVALID_PARAMETERS", "DENIED",   "ALREADY_ON",
+        "ON_PENDING", "INTERNAL_FAILURE", "NOT_PRESENT",        "DISABLED", "INVALID_ADDRESS",
+    };
+    static const char *const states[] = {"ON", "OFF", "ON_PENDING"};
+
+    if (affinity && ret >= 0 && ret <= 2)
+        return states[ret];
+    if (ret <= 0 && ret >= -9)
+        return errors[-ret];
+    return "?";
+}
+
 static void __attribute__((noreturn)) stuck(const char *what, uint32_t ret)
 {
     uart_printf("psci: %s returned 0x%08x\n", what, ret);
     for (;;)
         __asm__ volatile("wfi");
+}
+
+void psci_cpu_off(void)
+{
+    stuck("CPU_OFF", psci_call(PSCI_CPU_OFF, 0, 0, 0));
 }
 
 void psci_system_off(void)

@@ -2,8 +2,9 @@
  * Entry point and exception vectors of the guest runtime (ARM state only).
  *
  * Entered at _start as a bare ELF is on the virt board: MMU off, privileged (SVC),
- * interrupts masked. Sets one stack per mode, points VBAR at our vector table, zeroes
- * .bss and calls guest_start() (exc.c), which runs main() and powers the machine off.
+ * interrupts masked. Sets one stack per mode, points VBAR at our vector table (cpu_setup,
+ * which the secondary CPUs' entry in smp_entry.S shares), zeroes .bss and calls
+ * guest_start() (exc.c), which runs main() and powers the machine off.
  *
  * Every exception vector builds the same frame on the stack of the mode it is taken to,
  * hands it to exc_dispatch(frame, kind) and returns from it through the frame, so a hook
@@ -49,19 +50,54 @@
 	.type _start, %function
 _start:
 	mrs	r11, cpsr		/* the entry CPSR, kept for guest_entry_cpsr */
+	mrc	p15, 0, r10, c1, c0, 0	/* and SCTLR, for guest_entry_sctlr */
+	mov	r0, #0			/* CPU 0's stacks: no offset */
+	adr	r7, 1f
+	b	cpu_setup
+	/* Zero .bss (word-aligned, a whole number of words: see guest.ld). */
+1:	ldr	r0, =__bss_start
+	ldr	r1, =__bss_end
+	mov	r2, #0
+2:	cmp	r0, r1
+	strlo	r2, [r0], #4
+	blo	2b
+	ldr	r0, =guest_entry_cpsr
+	str	r11, [r0]
+	ldr	r0, =guest_entry_sctlr
+	str	r10, [r0]
+	bl	guest_start		/* does not return */
+3:	wfi
+	b	3b
+	.size _start, . - _start
+
+/*
+ * cpu_setup: the state every CPU runs the runtime in, for _start and for the secondary
+ * CPUs' entry (smp_entry.S). r0 = the offset of this CPU's stacks from CPU 0's (guest.ld);
+ * returns by "bx r7" (r7 is not banked: lr is, and the mode changes here), in SVC mode,
+ * with r0-r3 changed.
+ */
+	.global cpu_setup
+	.type cpu_setup, %function
+cpu_setup:
 	/* One stack per mode; every mode with A, I and F masked. */
 	cpsid	aif, #MODE_FIQ
 	ldr	sp, =__stack_fiq_top
+	add	sp, sp, r0
 	cpsid	aif, #MODE_IRQ
 	ldr	sp, =__stack_irq_top
+	add	sp, sp, r0
 	cpsid	aif, #MODE_ABT
 	ldr	sp, =__stack_abt_top
+	add	sp, sp, r0
 	cpsid	aif, #MODE_UND
 	ldr	sp, =__stack_und_top
+	add	sp, sp, r0
 	cpsid	aif, #MODE_SYS		/* System and User share r13 and r14 */
 	ldr	sp, =__stack_sys_top
+	add	sp, sp, r0
 	cpsid	aif, #MODE_SVC
 	ldr	sp, =__stack_svc_top
+	add	sp, sp, r0
 	/* A known CPSR: flags, Q and GE clear, little-endian, A I F masked, SVC. */
 	ldr	r0, =0x1d3
 	msr	cpsr_fsxc, r0
@@ -76,19 +112,8 @@ _start:
 	ldr	r0, =__vectors
 	mcr	p15, 0, r0, c12, c0, 0	/* VBAR */
 	isb
-	/* Zero .bss (word-aligned, a whole number of words: see guest.ld). */
-	ldr	r0, =__bss_start
-	ldr	r1, =__bss_end
-	mov	r2, #0
-1:	cmp	r0, r1
-	strlo	r2, [r0], #4
-	blo	1b
-	ldr	r0, =guest_entry_cpsr
-	str	r11, [r0]
-	bl	guest_start		/* does not return */
-2:	wfi
-	b	2b
-	.size _start, . - _start
+	bx	r7
+	.size cpu_setup, . - cpu_setup
 	.ltorg
 
 /* The vector table: VBAR needs 32-byte alignment. */

@@ -84,6 +84,12 @@ void uart_printf(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
+    uart_vprintf(fmt, ap);
+    va_end(ap);
+}
+
+void uart_vprintf(const char *fmt, va_list ap)
+{
     for (; *fmt; fmt++) {
         char pad = ' ';
         unsigned width = 0;
@@ -129,5 +135,4 @@ void uart_printf(const char *fmt, ...)
             break;
         }
     }
-    va_end(ap);
 }

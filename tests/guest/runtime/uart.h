@@ -2,6 +2,7 @@
 #ifndef GUEST_UART_H
 #define GUEST_UART_H
 
+#include <stdarg.h>
 #include <stdint.h>
 
 #define UART_BASE 0x09000000u
@@ -19,6 +20,7 @@ void uart_putdec(uint32_t v);  /* decimal, no padding */
  * on arm-none-eabi, and "%lx" everywhere would say nothing more.)
  */
 void uart_printf(const char *fmt, ...);
+void uart_vprintf(const char *fmt, va_list ap);
 #define printf uart_printf
 
 #endif
