@@ -78,6 +78,7 @@ struct machine {
     struct event_base *base;
     struct event *ev_doorbell, *ev_sigint, *ev_sigterm, *ev_sighup, *ev_stop_timer;
     struct event *ev_reset; /* runs the second half of a reset, outside any drain */
+    struct event *ev_device_timer; /* a device output may change by itself (the RTC) */
     struct vcpu_proc cpu[CTRL_MAX_CPUS];
     struct hw_bus bus; /* the coordinator's devices */
     struct serial serial;

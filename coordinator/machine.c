@@ -71,9 +71,24 @@ static void machine_set_spi(void *arg, unsigned irq, bool level)
     machine_kick(m, gic_set_spi(machine_gic(m), CTRL_EP_COORD, irq, level));
 }
 
+/* Passes on the device outputs that changed, and sets the device timer for the next
+ * moment one may change by itself (the RTC's match). */
 void machine_sync_irqs(struct machine *m)
 {
     hw_bus_sync_irqs(&m->bus, machine_set_spi, m);
+    int64_t d;
+    if (!hw_bus_next_deadline(&m->bus, &d)) {
+        evtimer_del(m->ev_device_timer);
+        return;
+    }
+    int64_t us = d / 1000 + 1; /* never early: the device rounds to its own seconds */
+    struct timeval tv = {.tv_sec = us / 1000000, .tv_usec = us % 1000000};
+    evtimer_add(m->ev_device_timer, &tv);
+}
+
+static void machine_on_device_timer(evutil_socket_t fd, short what, void *arg)
+{
+    machine_sync_irqs(arg);
 }
 
 /* A device read for a vCPU: the reply carries the token back; ok = 0 when no device
@@ -391,6 +406,7 @@ static void machine_on_reset(evutil_socket_t fd, short what, void *arg)
         return; /* the old processes' last messages included a SYSTEM_OFF */
     hw_bus_reset(&m->bus);
     machine_reset_cpus(m, false);
+    machine_sync_irqs(m); /* a device output still high goes into the fresh GIC */
     machine_boot(m);
     m->resetting = false;
     if (machine_spawn_all(m) < 0)
@@ -415,8 +431,9 @@ static int machine_setup_loop(struct machine *m)
     m->ev_sighup = evsignal_new(m->base, SIGHUP, machine_on_signal, m);
     m->ev_stop_timer = evtimer_new(m->base, machine_on_stop_timer, m);
     m->ev_reset = event_new(m->base, -1, 0, machine_on_reset, m);
+    m->ev_device_timer = evtimer_new(m->base, machine_on_device_timer, m);
     if (!m->ev_doorbell || !m->ev_sigint || !m->ev_sigterm || !m->ev_sighup || !m->ev_stop_timer ||
-        !m->ev_reset)
+        !m->ev_reset || !m->ev_device_timer)
         return -ENOMEM;
     event_add(m->ev_doorbell, NULL);
     event_add(m->ev_sigint, NULL);
@@ -429,8 +446,8 @@ static void machine_teardown(struct machine *m)
 {
     vcpu_release(m);
     serial_stop_input(&m->serial);
-    struct event *evs[] = {m->ev_doorbell, m->ev_sigint,     m->ev_sigterm,
-                           m->ev_sighup,   m->ev_stop_timer, m->ev_reset};
+    struct event *evs[] = {m->ev_doorbell,   m->ev_sigint, m->ev_sigterm,       m->ev_sighup,
+                           m->ev_stop_timer, m->ev_reset,  m->ev_device_timer};
     for (unsigned i = 0; i < G_N_ELEMENTS(evs); i++)
         if (evs[i])
             event_free(evs[i]);

@@ -131,6 +131,21 @@ void hw_bus_sync_irqs(struct hw_bus *bus, void (*set)(void *arg, unsigned irq, b
     }
 }
 
+bool hw_bus_next_deadline(struct hw_bus *bus, int64_t *delay_ns)
+{
+    bool any = false;
+    for (unsigned i = 0; i < bus->n; i++) {
+        struct hw_region *r = &bus->region[i];
+        int64_t d;
+        if (r->irq && r->ops->irq_deadline && r->ops->irq_deadline(r->opaque, &d) &&
+            (!any || d < *delay_ns)) {
+            *delay_ns = d;
+            any = true;
+        }
+    }
+    return any;
+}
+
 /* True when an earlier window belongs to the same device: a device mapped in several
  * windows (a GIC's distributor and CPU interface) is reset and destroyed once. */
 static bool hw_bus_seen(const struct hw_bus *bus, unsigned i)

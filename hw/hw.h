@@ -22,6 +22,9 @@ struct hw_ops {
     unsigned max_size;
     /* The device's interrupt output now (NULL: it has none). */
     bool (*irq_level)(void *opaque);
+    /* When that output may next change by itself (a timer inside the device): true
+     * with *delay_ns from now; false when only an access can change it. */
+    bool (*irq_deadline)(void *opaque, int64_t *delay_ns);
 };
 
 #define HW_MAX_REGIONS 16u
@@ -58,6 +61,8 @@ int hw_bus_connect_irq(struct hw_bus *bus, uint64_t base, unsigned irq);
  * access, input arriving, a reset). */
 void hw_bus_sync_irqs(struct hw_bus *bus, void (*set)(void *arg, unsigned irq, bool level),
                       void *arg);
+/* The earliest irq_deadline of the wired devices: true with *delay_ns, or false. */
+bool hw_bus_next_deadline(struct hw_bus *bus, int64_t *delay_ns);
 /* Resets (destroys) every mapped device once, even one mapped in several windows. */
 void hw_bus_reset(struct hw_bus *bus);
 void hw_bus_destroy(struct hw_bus *bus);

@@ -18,10 +18,11 @@
  * FIFO has been emptied and refilled. Neither UARTEN nor RXE gates reception (7.2
  * does not check them either).
  *
+ * The interrupt output UARTINTR is MIS = RIS & IMSC (TXRIS rises on each transmitted
+ * byte, RXRIS as above); the board samples it after every access and every input and
+ * drives SPI 1 (level) with it.
+ *
  * Not here yet, on purpose (later issues; nothing is faked meanwhile):
- *  - the interrupt line: RIS and IMSC are kept exactly (TXRIS rises on each transmitted
- *    byte, RXRIS as above), but MIS = RIS & IMSC drives nothing until the GIC exists
- *    (SPI 1, level): a guest must poll UARTFR or UARTRIS until then;
  *  - DMA (UARTDMACR is stored; turning DMA on is logged under -d unimp), break
  *    (LCR_H.BRK) and the modem lines. */
 #include <glib.h>

@@ -14,14 +14,11 @@
  * next equals RTCMR (at once when it does already; modulo 2^32, as qemu's uint32_t
  * count wraps), and when it goes off RTCRIS bit 0 is set. It goes off as the count
  * turns to RTCMR; qemu's timer is up to a second late (it runs whole seconds from the
- * write, not to the second's edge), which no guest can rely on. percore has no timer for it:
- * the alarm is caught up at the start of every access, which the guest cannot tell from
- * a timer as long as nothing else watches the interrupt line.
- *
- * Not here yet (nothing is faked meanwhile): the interrupt line. RTCMIS = RTCRIS &
- * RTCIMSC is computed exactly but drives nothing; raising SPI 2 (level) comes with the
- * GIC, and with it a real timer on the coordinator's event loop for the alarm, since an
- * interrupt must rise without the guest touching the RTC. */
+ * write, not to the second's edge), which no guest can rely on. The alarm is caught up
+ * at the start of every access and whenever the board samples the interrupt output
+ * (RTCINTR = RTCMIS, SPI 2 on the virt board); irq_deadline tells the board when an
+ * armed, unmasked alarm goes off, so the coordinator's event loop samples it then and
+ * the interrupt rises without the guest touching the RTC. */
 #include <time.h>
 
 #include <glib.h>
@@ -189,6 +186,17 @@ static bool pl031_irq_level(void *opaque)
     return (s->ris & s->imsc) != 0;
 }
 
+/* An armed, unmasked match raises RTCINTR when the clock's seconds reach it. */
+static bool pl031_irq_deadline(void *opaque, int64_t *delay_ns)
+{
+    struct pl031 *s = opaque;
+    if (!s->armed || !(s->imsc & PL031_INT_MATCH))
+        return false;
+    int64_t d = s->deadline_s * PL031_NS_PER_S - s->clock_ns(s->clock_arg);
+    *delay_ns = d > 0 ? d : 0;
+    return true;
+}
+
 const struct hw_ops pl031_ops = {
     .name = "pl031",
     .read = pl031_read,
@@ -197,6 +205,7 @@ const struct hw_ops pl031_ops = {
     .destroy = pl031_destroy,
     .max_size = 4, /* a 32-bit APB device: the bus splits 8-byte accesses */
     .irq_level = pl031_irq_level,
+    .irq_deadline = pl031_irq_deadline,
 };
 
 void *pl031_create(int64_t (*clock_ns)(void *arg), void *arg)

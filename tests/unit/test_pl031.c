@@ -164,6 +164,34 @@ static void test_rtc_match(struct rtc_fixture *f, gconstpointer data)
 
 /* Reserved offsets and bytes inside a register other than its first read 0 (qemu
  * matches exact offsets); writes there and to read-only registers change nothing. */
+static void irq_record(void *arg, unsigned irq, bool level)
+{
+    *(int *)arg = level;
+}
+
+/* The interrupt output (RTCINTR): wired to an input, it rises on its own when the
+ * match time comes (the board's timer asks for the deadline), only while unmasked. */
+static void test_rtc_irq(struct rtc_fixture *f, gconstpointer data)
+{
+    int level = -1;
+    int64_t d;
+    g_assert_cmpint(hw_bus_connect_irq(&f->bus, RTC, 34), ==, 0);
+    wr(f, MR, 4, 1003);
+    g_assert_false(hw_bus_next_deadline(&f->bus, &d)); /* masked: nothing to wait for */
+    wr(f, IMSC, 4, 1);
+    g_assert_true(hw_bus_next_deadline(&f->bus, &d));
+    g_assert_cmpint(d, ==, 1003 * S - f->now_ns);
+    hw_bus_sync_irqs(&f->bus, irq_record, &level);
+    g_assert_cmpint(level, ==, -1); /* still low: not passed on */
+    f->now_ns = 1003 * S; /* no access: the deadline alone raises it */
+    hw_bus_sync_irqs(&f->bus, irq_record, &level);
+    g_assert_cmpint(level, ==, 1);
+    g_assert_false(hw_bus_next_deadline(&f->bus, &d)); /* fired: one-shot */
+    wr(f, ICR, 4, 1);
+    hw_bus_sync_irqs(&f->bus, irq_record, &level);
+    g_assert_cmpint(level, ==, 0);
+}
+
 static void test_rtc_bad_offsets(struct rtc_fixture *f, gconstpointer data)
 {
     const uint64_t reserved[] = {0x001, 0x006, 0x020, 0x024, 0x100, 0xfdc};
@@ -200,6 +228,7 @@ int main(int argc, char **argv)
     g_test_add("/hw/pl031/load", struct rtc_fixture, NULL, rtc_setup, test_rtc_load, rtc_teardown);
     g_test_add("/hw/pl031/match", struct rtc_fixture, NULL, rtc_setup, test_rtc_match,
                rtc_teardown);
+    g_test_add("/hw/pl031/irq", struct rtc_fixture, NULL, rtc_setup, test_rtc_irq, rtc_teardown);
     g_test_add("/hw/pl031/bad-offsets", struct rtc_fixture, NULL, rtc_setup, test_rtc_bad_offsets,
                rtc_teardown);
     return g_test_run();
