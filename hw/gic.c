@@ -5,8 +5,9 @@
  * lock, works, recomputes the output line of every CPU and returns the CPUs whose line
  * rose. Interrupt state is kept as bitmaps: for interrupts 0..31 in each CPU's bank, for
  * SPIs once. A level-sensitive interrupt is pending while its line is high or its
- * software latch is set; an edge-triggered one while its latch is set (IHI 0048B 1.4.2,
- * 3.2.4). docs/gic.md lists where this follows qemu and where the spec. */
+ * software latch is set; an edge-triggered one while its latch is set (IHI 0048B 3.2,
+ * the interrupt handling state machine). docs/gic.md lists where this follows qemu and
+ * where the spec. */
 #include <assert.h>
 #include <sched.h>
 #include <string.h>
@@ -82,7 +83,6 @@ static void gic_pause(void)
 static void gic_lock(struct gic_state *g, unsigned who)
 {
     assert(who <= GIC_WHO_COORD);
-    return; /* BROKEN ON PURPOSE */
     for (unsigned spins = 0;; spins++) {
         uint32_t expected = 0;
         if (atomic_load_explicit(&g->lock, memory_order_relaxed) == 0 &&
@@ -123,7 +123,7 @@ static void gic_assign(struct gic_state *g, unsigned cpu, enum gic_bitmap b, uns
     *w = on ? *w | bit : *w & ~bit;
 }
 
-/* Pending: latched, or level-sensitive with its line high (IHI 0048B 3.2.4). */
+/* Pending: latched, or level-sensitive with its line high (IHI 0048B 3.2, state machine). */
 static uint32_t gic_pending_word(struct gic_state *g, unsigned cpu, unsigned irq)
 {
     return *gic_word(g, cpu, GIC_BM_LATCH, irq) |
@@ -136,7 +136,7 @@ static uint8_t *gic_prio(struct gic_state *g, unsigned cpu, unsigned irq)
 }
 
 /* Group priority: the priority's bits above the binary point, GICC_ABPR's (minus one, as
- * the NS BPR) for Group 1 unless CBPR (IHI 0048B 3.3.3). */
+ * the NS BPR) for Group 1 unless CBPR (IHI 0048B 3.3, priority grouping; 4.4.3). */
 static unsigned gic_group_prio(struct gic_state *g, unsigned cpu, unsigned irq)
 {
     const struct gic_cpu *c = &g->cpu[cpu];
@@ -164,8 +164,9 @@ static uint32_t gic_candidates(struct gic_state *g, unsigned cpu, unsigned w)
     const struct gic_cpu *c = &g->cpu[cpu];
     unsigned irq = w * 32;
     uint32_t grp1 = *gic_word(g, cpu, GIC_BM_GROUP, irq);
-    uint32_t ok = (g->ctlr & c->ctlr & GICD_CTLR_GRP0 ? ~grp1 : 0) |
-                  (g->ctlr & c->ctlr & GICD_CTLR_GRP1 ? grp1 : 0);
+    bool grp0_on = (g->ctlr & GICD_CTLR_GRP0) && (c->ctlr & GICC_CTLR_GRP0);
+    bool grp1_on = (g->ctlr & GICD_CTLR_GRP1) && (c->ctlr & GICC_CTLR_GRP1);
+    uint32_t ok = (grp0_on ? ~grp1 : 0) | (grp1_on ? grp1 : 0);
     uint32_t route = w == 0 ? ~0u : c->route[w - 1];
     return *gic_word(g, cpu, GIC_BM_ENABLED, irq) & gic_pending_word(g, cpu, irq) &
            ~*gic_word(g, cpu, GIC_BM_ACTIVE, irq) & ok & route;
@@ -188,7 +189,7 @@ static unsigned gic_best(struct gic_state *g, unsigned cpu)
 }
 
 /* GICC_HPPIR: the best candidate if it passes the priority mask, 1022 for a Group 1 one
- * without AckCtl (4.4.8; the running priority does not matter here, as in qemu). */
+ * without AckCtl (4.4.7; the running priority does not matter here, as in qemu). */
 static unsigned gic_hppi(struct gic_state *g, unsigned cpu)
 {
     unsigned irq = gic_best(g, cpu);
@@ -231,7 +232,8 @@ static uint32_t gic_update_lines(struct gic_state *g)
 
 /* ---- CPU interface: acknowledge, priority drop, deactivate ---- */
 
-/* The running priority is the highest active preemption level of either group (3.3.2). */
+/* The running priority is the highest active preemption level of either group (3.3,
+ * preemption; 4.4.6). */
 static void gic_update_rpr(struct gic_cpu *c)
 {
     c->rpr = GIC_IDLE_PRIO;
@@ -267,7 +269,7 @@ static unsigned gic_take_sgi_source(struct gic_state *g, unsigned cpu, unsigned 
 
 /* GICC_IAR (4.4.4): the highest pending interrupt becomes active (active and pending if a
  * level-sensitive line is still high; an SPI stops being pending for every CPU it
- * targets, the 1-N model of 1.4.3). SGIs carry their source CPU in bits [12:10]. */
+ * targets, the 1-N model of 1.4). SGIs carry their source CPU in bits [12:10]. */
 static uint32_t gic_acknowledge(struct gic_state *g, unsigned cpu)
 {
     unsigned irq = gic_hppi(g, cpu);
@@ -282,9 +284,9 @@ static uint32_t gic_acknowledge(struct gic_state *g, unsigned cpu)
     return irq;
 }
 
-/* Priority drop (3.3.2): clears the highest active level of the interrupt's group. The
- * architecture requires EOIs in the reverse order of acknowledges, so that is the level
- * of the interrupt named; out of order the result is UNPREDICTABLE (here: as qemu). */
+/* Priority drop (3.2, priority drop and deactivation): clears the highest active level of the
+ * interrupt's group. The architecture requires EOIs in the reverse order of acknowledges, so that
+ * is the level of the interrupt named; out of order the result is UNPREDICTABLE (here: as qemu). */
 static void gic_drop_prio(struct gic_state *g, unsigned cpu, unsigned irq)
 {
     struct gic_cpu *c = &g->cpu[cpu];
@@ -394,7 +396,7 @@ static uint32_t gicc_apr_rd(struct gic_state *g, unsigned cpu, unsigned i)
     return g->cpu[cpu].apr[i];
 }
 
-/* Writing the APRs moves the running priority (4.4.11); meant for power management. */
+/* Writing the APRs moves the running priority (4.4.12); meant for power management. */
 static enum gic_err gicc_apr_wr(struct gic_state *g, unsigned cpu, unsigned i, uint32_t v)
 {
     g->cpu[cpu].apr[i] = v;
@@ -688,8 +690,8 @@ static void gic_log(const char *what, enum gic_err err, unsigned cpu, uint32_t o
                     unsigned size, uint32_t value)
 {
     if (err != GIC_OK)
-        log_item(LOG_GUEST_ERRORS, "gic: cpu%u %s of 0x%x, %u bytes at offset 0x%03x: %s", cpu,
-                 what, value, size, offset, gic_err_text[err]);
+        log_item(LOG_GUEST_ERRORS, "gic: cpu%u %s at offset 0x%03x, %u bytes, value 0x%x: %s", cpu,
+                 what, offset, size, value, gic_err_text[err]);
 }
 
 /* A multi-byte distributor access is its bytes, each decoded alone as qemu does: the
@@ -786,7 +788,7 @@ uint32_t gic_cpu_write(struct gic_state *g, unsigned who, unsigned cpu, uint32_t
     return raised;
 }
 
-/* An input line: a rising edge latches an edge-triggered interrupt (IHI 0048B 3.2.4). */
+/* An input line: a rising edge latches an edge-triggered interrupt (IHI 0048B 3.2). */
 static uint32_t gic_set_line(struct gic_state *g, unsigned who, unsigned cpu, unsigned irq,
                              bool level)
 {

@@ -40,7 +40,7 @@
 /* Lock owners: vCPU endpoint 0..7, and the coordinator. */
 #define GIC_WHO_COORD 8u
 
-/* GICC_IAR/GICC_HPPIR values that are no interrupt (IHI 0048B 3.2.5). */
+/* GICC_IAR/GICC_HPPIR values that are no interrupt (IHI 0048B 3.2, special interrupt numbers). */
 #define GIC_SPURIOUS      1023u
 #define GIC_SPURIOUS_GRP1 1022u /* a Group 1 interrupt is highest and GICC_CTLR.AckCtl is 0 */
 
