@@ -6,8 +6,8 @@
  *
  * CPU 0 starts the secondaries one at a time and waits for each to print its MPIDR and
  * the context id it found in r0, so the lines come in order. Each secondary then waits
- * (spinning: the MMU is on, memory is Normal Shareable) until CPU 0 lets it return,
- * which powers it off (CPU_OFF, in smp_secondary_main).
+ * (WFE; CPU 0 sends SEV) until CPU 0 lets it return, which powers it off (CPU_OFF, in
+ * smp_secondary_main).
  *
  * While they are all on: CPU_ON of a CPU that is on (every one, CPU 0 included) returns
  * ALREADY_ON, and AFFINITY_INFO says ON; CPU_ON and AFFINITY_INFO of a CPU that does
@@ -42,7 +42,7 @@ static void secondary(uint32_t context)
     dsb();
     printed[cpu] = 1;
     while (!release)
-        ;
+        wfe();
 }
 
 /* what: "cpu" (then the target is that CPU's index) or a description. */
@@ -104,6 +104,8 @@ int main(void)
     printf("the secondaries return (CPU_OFF)\n");
     dsb();
     release = 1;
+    dsb();
+    sev();
     for (unsigned cpu = 1; cpu < ncpus; cpu++) {
         if (!WAIT_UNTIL(psci_affinity_info(smp_mpidr(cpu), 0) != PSCI_AFF_ON, 5000))
             printf("FAIL: cpu %u stays ON\n", cpu);

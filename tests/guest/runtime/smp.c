@@ -33,7 +33,7 @@ int32_t smp_start(unsigned cpu, smp_fn fn, uint32_t context)
 static void start_all_entry(uint32_t context)
 {
     while (!smp_ncpus)
-        ;
+        wfe();
     dmb();
     all_fn(context);
 }
