@@ -65,18 +65,27 @@ void machine_kick(struct machine *m, uint32_t mask)
     doorbell_kick_cpus(m->ctrl, m->doorbell, mask, EXIT_REQ_IRQ, CTRL_EP_COORD);
 }
 
-static void machine_set_spi(void *arg, unsigned irq, bool level)
+static bool machine_set_spi(void *arg, unsigned irq, bool level)
 {
     struct machine *m = arg;
-    machine_kick(m, gic_set_spi(machine_gic(m), CTRL_EP_COORD, irq, level));
+    uint32_t raised;
+    if (!gic_try_set_spi(machine_gic(m), CTRL_EP_COORD, irq, level, &raised))
+        return false;
+    machine_kick(m, raised);
+    return true;
 }
 
 /* Passes on the device outputs that changed, and sets the device timer for the next
  * moment one may change by itself (the RTC's match). */
 void machine_sync_irqs(struct machine *m)
 {
-    hw_bus_sync_irqs(&m->bus, machine_set_spi, m);
     int64_t d;
+    /* The GIC's lock stayed held: its holder may have died, which this loop must see
+     * before the lock is freed. Try again in a millisecond. */
+    if (!hw_bus_sync_irqs(&m->bus, machine_set_spi, m)) {
+        evtimer_add(m->ev_device_timer, &(struct timeval){.tv_usec = 1000});
+        return;
+    }
     if (!hw_bus_next_deadline(&m->bus, &d)) {
         evtimer_del(m->ev_device_timer);
         return;
@@ -446,7 +455,7 @@ static void machine_teardown(struct machine *m)
 {
     vcpu_release(m);
     serial_stop_input(&m->serial);
-    struct event *evs[] = {m->ev_doorbell,   m->ev_sigint, m->ev_sigterm,       m->ev_sighup,
+    struct event *evs[] = {m->ev_doorbell,   m->ev_sigint, m->ev_sigterm,     m->ev_sighup,
                            m->ev_stop_timer, m->ev_reset,  m->ev_device_timer};
     for (unsigned i = 0; i < G_N_ELEMENTS(evs); i++)
         if (evs[i])

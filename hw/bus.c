@@ -116,19 +116,23 @@ int hw_bus_connect_irq(struct hw_bus *bus, uint64_t base, unsigned irq)
     return -ENOENT;
 }
 
-void hw_bus_sync_irqs(struct hw_bus *bus, void (*set)(void *arg, unsigned irq, bool level),
+bool hw_bus_sync_irqs(struct hw_bus *bus, bool (*set)(void *arg, unsigned irq, bool level),
                       void *arg)
 {
+    bool all = true;
     for (unsigned i = 0; i < bus->n; i++) {
         struct hw_region *r = &bus->region[i];
         if (!r->irq)
             continue;
         bool level = r->ops->irq_level(r->opaque);
-        if (level != r->irq_level) {
+        if (level == r->irq_level)
+            continue;
+        if (set(arg, r->irq, level))
             r->irq_level = level;
-            set(arg, r->irq, level);
-        }
+        else
+            all = false;
     }
+    return all;
 }
 
 bool hw_bus_next_deadline(struct hw_bus *bus, int64_t *delay_ns)

@@ -41,7 +41,8 @@ _Static_assert(GIC_BM_COUNT == GIC_NR_BITMAPS, "bitmap count");
 #define GICD_IIDR     0x0000043bu /* implementer ARM, as qemu 7.2 */
 #define GICC_IIDR     0x0002043bu /* architecture v2, implementer ARM, as qemu 7.2 */
 #define GIC_MIN_ABPR  1u
-#define GIC_SPIN      128u /* pauses before the lock waiter starts yielding its core */
+#define GIC_SPIN      128u  /* pauses before the lock waiter starts yielding its core */
+#define GIC_TRY_SPINS 4096u /* gic_try_set_spi's attempts (milliseconds of yields) */
 
 /* What went wrong in an access, logged after the lock is released. */
 enum gic_err {
@@ -79,21 +80,28 @@ static void gic_pause(void)
 #endif
 }
 
-/* Spins, then yields: the holder may be a descheduled process (9 processes, few cores). */
-static void gic_lock(struct gic_state *g, unsigned who)
+/* Spins, then yields: the holder may be a descheduled process (9 processes, few cores).
+ * With max_spins non-zero, gives up (false) after that many attempts. */
+static bool gic_lock_for(struct gic_state *g, unsigned who, unsigned max_spins)
 {
     assert(who <= GIC_WHO_COORD);
-    for (unsigned spins = 0;; spins++) {
+    for (unsigned spins = 0; !max_spins || spins < max_spins; spins++) {
         uint32_t expected = 0;
         if (atomic_load_explicit(&g->lock, memory_order_relaxed) == 0 &&
             atomic_compare_exchange_weak_explicit(&g->lock, &expected, who + 1,
                                                   memory_order_acquire, memory_order_relaxed))
-            return;
+            return true;
         if (spins < GIC_SPIN)
             gic_pause();
         else
             sched_yield();
     }
+    return false;
+}
+
+static void gic_lock(struct gic_state *g, unsigned who)
+{
+    gic_lock_for(g, who, 0);
 }
 
 static void gic_unlock(struct gic_state *g)
@@ -789,18 +797,36 @@ uint32_t gic_cpu_write(struct gic_state *g, unsigned who, unsigned cpu, uint32_t
 }
 
 /* An input line: a rising edge latches an edge-triggered interrupt (IHI 0048B 3.2). */
-static uint32_t gic_set_line(struct gic_state *g, unsigned who, unsigned cpu, unsigned irq,
-                             bool level)
+/* The line change, under the lock the caller holds. */
+static uint32_t gic_set_line_locked(struct gic_state *g, unsigned cpu, unsigned irq, bool level)
 {
-    gic_lock(g, who);
     if (gic_test(g, cpu, GIC_BM_LEVEL, irq) != level) {
         gic_assign(g, cpu, GIC_BM_LEVEL, irq, level);
         if (level && gic_test(g, cpu, GIC_BM_EDGE, irq))
             gic_assign(g, cpu, GIC_BM_LATCH, irq, true);
     }
-    uint32_t raised = gic_update_lines(g);
+    return gic_update_lines(g);
+}
+
+static uint32_t gic_set_line(struct gic_state *g, unsigned who, unsigned cpu, unsigned irq,
+                             bool level)
+{
+    gic_lock(g, who);
+    uint32_t raised = gic_set_line_locked(g, cpu, irq, level);
     gic_unlock(g);
     return raised;
+}
+
+bool gic_try_set_spi(struct gic_state *g, unsigned who, unsigned intid, bool level,
+                     uint32_t *raised)
+{
+    assert(intid >= GIC_NR_PRIV && intid < GIC_NR_IRQS);
+    gic_check(g, 0);
+    if (!gic_lock_for(g, who, GIC_TRY_SPINS))
+        return false;
+    *raised = gic_set_line_locked(g, 0, intid, level);
+    gic_unlock(g);
+    return true;
 }
 
 uint32_t gic_set_spi(struct gic_state *g, unsigned who, unsigned intid, bool level)

@@ -125,6 +125,12 @@ uint32_t gic_cpu_write(struct gic_state *g, unsigned who, unsigned cpu, uint32_t
  * does anything: a rising edge latches an edge-triggered SPI pending, and a level-sensitive
  * one is pending while the line is high. */
 uint32_t gic_set_spi(struct gic_state *g, unsigned who, unsigned intid, bool level);
+/* gic_set_spi for the coordinator, which must never wait for ever: the process holding
+ * the lock may have died, and the coordinator is the one to recover it (on its event
+ * loop). False when the lock stayed held for a few milliseconds; nothing changed then,
+ * and the caller tries again after handling its events. */
+bool gic_try_set_spi(struct gic_state *g, unsigned who, unsigned intid, bool level,
+                     uint32_t *raised);
 /* A CPU's private peripheral line (generic timer): intid 16..31 of that CPU. */
 uint32_t gic_set_ppi(struct gic_state *g, unsigned who, unsigned cpu, unsigned intid, bool level);
 

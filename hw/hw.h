@@ -58,8 +58,9 @@ bool hw_bus_write(struct hw_bus *bus, uint64_t addr, unsigned size, uint64_t val
 int hw_bus_connect_irq(struct hw_bus *bus, uint64_t base, unsigned irq);
 /* Passes on every wired device output that changed since the last call:
  * set(arg, irq, level) for each. Called after anything that may change one (an
- * access, input arriving, a reset). */
-void hw_bus_sync_irqs(struct hw_bus *bus, void (*set)(void *arg, unsigned irq, bool level),
+ * access, input arriving, a reset). A set that returns false did not take the change:
+ * it is offered again by the next call, and this one returns false. */
+bool hw_bus_sync_irqs(struct hw_bus *bus, bool (*set)(void *arg, unsigned irq, bool level),
                       void *arg);
 /* The earliest irq_deadline of the wired devices: true with *delay_ns, or false. */
 bool hw_bus_next_deadline(struct hw_bus *bus, int64_t *delay_ns);

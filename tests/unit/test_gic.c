@@ -780,6 +780,24 @@ static void test_lock_recover(void)
     free(b.g);
 }
 
+/* The coordinator's SPI update gives up on a lock a dead vCPU holds (so that its event
+ * loop can reap that vCPU and recover the lock), changing nothing; then goes through. */
+static void test_try_set_spi(void)
+{
+    struct gic_state *g = gic_new(2);
+    uint32_t raised = 0xdead;
+    atomic_store(&g->lock, 1 + 1); /* vCPU 1 died holding it */
+    g_assert_false(gic_try_set_spi(g, GIC_WHO_COORD, 40, true, &raised));
+    g_assert_cmphex(raised, ==, 0xdead);
+    gic_lock_recover(g, 1);
+    g_assert_true(gic_try_set_spi(g, GIC_WHO_COORD, 40, true, &raised));
+    uint32_t v = 0;
+    gic_dist_read(g, GIC_WHO_COORD, 0, 0x200 + 40 / 8, 1, &v); /* ISPENDR: level high */
+    g_assert_cmphex(v & (1u << (40 % 8)), !=, 0);
+    g_assert_cmpuint(atomic_load(&g->lock), ==, 0);
+    free(g);
+}
+
 static void test_lock_recover_repairs(void)
 {
     struct gic_state *g = gic_new(2);
@@ -1014,6 +1032,7 @@ int main(int argc, char **argv)
     g_test_add_func("/hw/gic/byte-access", test_byte_access);
     g_test_add_func("/hw/gic/lock-recover", test_lock_recover);
     g_test_add_func("/hw/gic/lock-recover-repairs", test_lock_recover_repairs);
+    g_test_add_func("/hw/gic/try-set-spi", test_try_set_spi);
     g_test_add_func("/hw/gic/concurrency", test_concurrency);
     return g_test_run();
 }

@@ -87,11 +87,18 @@ struct irq_log {
     bool level[8];
 };
 
-static void irq_log_set(void *arg, unsigned irq, bool level)
+static bool irq_log_set(void *arg, unsigned irq, bool level)
 {
     struct irq_log *l = arg;
     l->irq[l->n] = irq;
     l->level[l->n++] = level;
+    return true;
+}
+
+static bool irq_refuse(void *arg, unsigned irq, bool level)
+{
+    ++*(unsigned *)arg;
+    return false;
 }
 
 /* Wired outputs are passed on when they change, once per change, and a reset
@@ -120,7 +127,11 @@ static void test_bus_irqs(void)
     g_assert_cmpuint(log.n, ==, 2);
     g_assert_false(log.level[1]);
     a = true;
-    hw_bus_sync_irqs(&bus, irq_log_set, &log);
+    unsigned refused = 0; /* a refused change is offered again */
+    g_assert_false(hw_bus_sync_irqs(&bus, irq_refuse, &refused));
+    g_assert_false(hw_bus_sync_irqs(&bus, irq_refuse, &refused));
+    g_assert_cmpuint(refused, ==, 2);
+    g_assert_true(hw_bus_sync_irqs(&bus, irq_log_set, &log));
     hw_bus_reset(&bus); /* the controller forgot the line: it is passed on again */
     hw_bus_sync_irqs(&bus, irq_log_set, &log);
     g_assert_cmpuint(log.n, ==, 4);

@@ -164,9 +164,10 @@ static void test_rtc_match(struct rtc_fixture *f, gconstpointer data)
 
 /* Reserved offsets and bytes inside a register other than its first read 0 (qemu
  * matches exact offsets); writes there and to read-only registers change nothing. */
-static void irq_record(void *arg, unsigned irq, bool level)
+static bool irq_record(void *arg, unsigned irq, bool level)
 {
     *(int *)arg = level;
+    return true;
 }
 
 /* The interrupt output (RTCINTR): wired to an input, it rises on its own when the
@@ -183,7 +184,7 @@ static void test_rtc_irq(struct rtc_fixture *f, gconstpointer data)
     g_assert_cmpint(d, ==, 1003 * S - f->now_ns);
     hw_bus_sync_irqs(&f->bus, irq_record, &level);
     g_assert_cmpint(level, ==, -1); /* still low: not passed on */
-    f->now_ns = 1003 * S; /* no access: the deadline alone raises it */
+    f->now_ns = 1003 * S;           /* no access: the deadline alone raises it */
     hw_bus_sync_irqs(&f->bus, irq_record, &level);
     g_assert_cmpint(level, ==, 1);
     g_assert_false(hw_bus_next_deadline(&f->bus, &d)); /* fired: one-shot */
