@@ -46,6 +46,7 @@ bool core_gic_access(struct core *c, uint64_t pa, unsigned size, uint64_t *value
     uint32_t off = (uint32_t)(pa - (dist ? GIC_DIST_BASE : GIC_CPU_BASE));
     if (off + size > (dist ? GIC_DIST_DECODED : GIC_CPU_DECODED) || size > 4)
         return false;
+    core_sync_devices(c);
     if (dist)
         raised = write ? gic_dist_write(c->gic, c->index, c->index, off, size, v)
                        : gic_dist_read(c->gic, c->index, c->index, off, size, &v);

@@ -25,6 +25,7 @@ struct core {
     /* A device read on its way: the reply's token, and what came back. */
     uint32_t io_token;
     bool io_done, io_ok;
+    bool posted; /* device writes were posted since the owner last answered */
     uint64_t io_value;
     /* board.c: the shared GIC, and this CPU's generic-timer outputs and host timer. */
     struct gic_state *gic;
@@ -59,6 +60,12 @@ bool core_wfe_wakes(struct core *c);
 /* vcpu.c: the CPU's window on the machine: device accesses over the rings, PSCI. */
 struct arm_cpu *core_cpu_new(struct core *c);
 void core_on_mmio_data(struct core *c, const struct msg_mmio_data *d);
+/* Device writes are posted; an interrupt they lower or raise must be seen by the GIC
+ * before this CPU's next GIC access, as on qemu where a write is done when it returns.
+ * Waits, if writes were posted since the last reply, for the coordinator to answer a
+ * PING (ring order: it has then taken them all and passed their interrupts on). */
+void core_sync_devices(struct core *c);
+void core_on_pong(struct core *c, const struct msg_pong *p);
 /* PSCI CPU_ON reached this CPU (EXIT_REQ_POWER): start at the entry it was given. */
 void core_power_on(struct core *c);
 

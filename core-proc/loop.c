@@ -23,6 +23,7 @@ static void core_on_msg(void *arg, unsigned src, const union msg_slot *s)
         break;
     }
     case MSG_MMIO_DATA: core_on_mmio_data(c, (const struct msg_mmio_data *)s); break;
+    case MSG_PONG: core_on_pong(c, (const struct msg_pong *)s); break;
     default:
         log_notice("endpoint %u sent %s, which a vCPU does not take", src,
                    msg_info(s->hdr.type)->name);

@@ -55,6 +55,19 @@ void core_on_mmio_data(struct core *c, const struct msg_mmio_data *d)
     c->io_done = true;
 }
 
+/* Waits for the reply that sets c->io_done: a round trip through the owner's event
+ * loop, usually microseconds, so spin a little, then sleep on the doorbell. */
+static void core_await_reply(struct core *c)
+{
+    for (unsigned spin = 0; !c->io_done; spin++) {
+        core_drain(c);
+        if (c->io_done || c->quit)
+            break;
+        if (spin > PSCI_SPIN_WAITS)
+            core_wait_io(c);
+    }
+}
+
 static bool core_io_read(void *opaque, uint64_t pa, unsigned size, uint64_t *value)
 {
     struct core *c = opaque;
@@ -71,17 +84,10 @@ static bool core_io_read(void *opaque, uint64_t pa, unsigned size, uint64_t *val
     c->io_done = false;
     if (mbox_send(&c->mbox, w->owner, &r.hdr) != 0)
         return false;
-    /* A device read is a round trip: spin a little (the owner usually answers in
-     * microseconds), then sleep on the doorbell. */
-    for (unsigned spin = 0; !c->io_done; spin++) {
-        core_drain(c);
-        if (c->io_done || c->quit)
-            break;
-        if (spin > PSCI_SPIN_WAITS)
-            core_wait_io(c);
-    }
+    core_await_reply(c);
     if (!c->io_done)
         return false;
+    c->posted = false; /* the owner has taken every earlier write too (ring order) */
     *value = c->io_value;
     return c->io_ok;
 }
@@ -99,7 +105,29 @@ static bool core_io_write(void *opaque, uint64_t pa, unsigned size, uint64_t val
     m.addr = pa;
     m.value = value;
     m.size = size;
-    return mbox_send(&c->mbox, w->owner, &m.hdr) == 0;
+    if (mbox_send(&c->mbox, w->owner, &m.hdr) != 0)
+        return false;
+    c->posted = true;
+    return true;
+}
+
+void core_on_pong(struct core *c, const struct msg_pong *p)
+{
+    if (p->token == c->io_token && !c->io_done)
+        c->io_done = true;
+}
+
+void core_sync_devices(struct core *c)
+{
+    if (!c->posted)
+        return;
+    struct msg_ping p = {0};
+    msg_init(&p.hdr, MSG_PING);
+    p.token = ++c->io_token;
+    c->io_done = false;
+    if (mbox_send(&c->mbox, CTRL_EP_COORD, &p.hdr) == 0)
+        core_await_reply(c);
+    c->posted = false;
 }
 
 static void core_system_event(struct core *c, uint32_t event, uint32_t pc)

@@ -13,8 +13,10 @@
  * DDI 0406C, B1.8.13: an interrupt wakes WFI even while CPSR.I masks it), bounded by
  * the virtual timer (PPI 27), whose handler only ends the wait: a timeout prints FAIL.
  * A handler that clears a device's interrupt reads a register of that device back
- * before it returns, so that the write has reached the device (and the device's output
- * the GIC) before the dispatcher's EOI.
+ * before it returns, as drivers do for posted writes on real buses; the end of test 2
+ * checks that the emulator does not need it: a GIC access right after a device write
+ * sees the interrupt line that write set (qemu completes every access in order;
+ * percore's vCPU waits for its posted writes before touching the GIC).
  *
  * 1. Receive (devirq.input on stdin): UARTIMSC.RXIM set, the handler drains the
  *    receive FIFO while FR.RXFE is clear into a buffer; the main loop prints each
@@ -30,7 +32,9 @@
  *    byte written to UARTDR raises it again once it has left (the FIFOs are off: LCR_H
  *    is left at its reset value, so the transmitter holds one byte), INTID 33 becomes
  *    pending, the interrupt is taken once IRQs are unmasked and its handler's write
- *    to UARTICR drops MIS and the GIC's pending state.
+ *    to UARTICR drops MIS and the GIC's pending state. Last, GICD_ISPENDR read right
+ *    after a UARTICR write (pending 0) and right after an IMSC write with TXRIS set
+ *    (pending 1), with no device read in between.
  * 3. RTC match: RTCMR = RTCDR + 1 with RTCIMSC set; the interrupt must rise by itself,
  *    the guest waiting in WFI without touching the RTC, within 5 s; the handler sees
  *    RTCRIS and RTCMIS set and the count at RTCMR or past it, clears them with RTCICR.
@@ -302,6 +306,28 @@ static void test_transmit(void)
            yesno(taken), n, tx_mis);
     printf("  after the handler's UARTICR: TXRIS %u, MIS 0x%x; after EOI INTID %u pending %u\n",
            tx_ris_after >> 5, tx_mis_after, UART_INTID, pend2);
+
+    /* A device write is complete before the next GIC access, with no device read in
+     * between: the GIC sees the line a UARTICR lowered (or an IMSC write raised) at
+     * once, so an EOI right after the clear does not re-pend the interrupt. */
+    irq_mask();
+    *uart(UART_IMSC) = INT_TX;
+    uart_puts("  .");
+    WAIT_UNTIL((*uart(UART_FR) & (FR_TXFE | FR_BUSY)) == FR_TXFE, 2000);
+    *uart(UART_ICR) = INT_TX;
+    unsigned cleared = (unsigned)gic_pending(UART_INTID);
+    *uart(UART_IMSC) = 0;
+    *uart(UART_ICR) = INT_TX;
+    *uart(UART_DR) = '.';
+    *uart(UART_IMSC) = INT_TX;
+    unsigned raised = (unsigned)gic_pending(UART_INTID);
+    *uart(UART_IMSC) = 0;
+    *uart(UART_ICR) = INT_TX;
+    (void)*uart(UART_IMSC);
+    irq_unmask();
+    printf("\n  GIC read right after the write: UARTICR -> INTID %u pending %u; IMSC set -> "
+           "pending %u\n",
+           UART_INTID, cleared, raised);
 }
 
 /* --- the RTC's interrupt --------------------------------------------------------- */
