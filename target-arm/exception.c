@@ -142,6 +142,21 @@ void arm_data_abort(struct arm_cpu *cpu, uint32_t va, uint32_t fsr, bool write)
 
 void arm_prefetch_abort(struct arm_cpu *cpu, uint32_t va, uint32_t fsr)
 {
+    uint32_t vbase =
+        (cpu->regs->cp15.sctlr & SCTLR_V) ? 0xffff0000u : (cpu->regs->cp15.vbar & ~0x1fu);
+    if (va == vbase + arm_exc_table[EXC_PREFETCH_ABORT].vector) {
+        /* The abort's own vector cannot be fetched: the guest would abort there for ever.
+         * Say so and stop this vCPU rather than spin silently. */
+        log_notice("%s: prefetch abort at the prefetch-abort vector 0x%08x: the guest cannot "
+                   "go on%s; vCPU halted",
+                   cpu->env.log_tag ? cpu->env.log_tag : "cpu", va,
+                   (cpu->regs->cp15.sctlr & 1)
+                       ? " (the MMU is on: percore does not translate page tables yet)"
+                       : "");
+        cpu->halted = true;
+        cpu->exception_taken = true;
+        return;
+    }
     cpu->regs->cp15.ifsr = fsr;
     cpu->regs->cp15.ifar = va;
     arm_take_exception(cpu, EXC_PREFETCH_ABORT, va);

@@ -541,6 +541,19 @@ static void test_wfe_sev(void)
     t_free(t);
 }
 
+/* A prefetch abort whose own vector cannot be fetched would repeat for ever: the vCPU
+ * halts, saying so, instead. */
+static void test_abort_loop_halts(void)
+{
+    struct t *t = t_new();
+    t->regs.cp15.vbar = 0x10000000u; /* no RAM, no device there */
+    uint32_t code[] = {0xe3a0f201u}; /* mov pc, #0x10000000 */
+    g_assert_cmpint(t_run(t, code, 1), ==, ARM_EXIT_HALTED);
+    g_assert_cmphex(t->regs.r[15], ==, 0x1000000cu);
+    g_assert_cmphex(t->regs.cpsr & 0x1f, ==, ARM_MODE_ABT);
+    t_free(t);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -561,5 +574,6 @@ int main(int argc, char **argv)
     g_test_add_func("/a32/generic-timer-pl0", test_generic_timer_pl0);
     g_test_add_func("/a32/interrupt-entry", test_interrupt_entry);
     g_test_add_func("/a32/wfe-sev", test_wfe_sev);
+    g_test_add_func("/a32/abort-loop-halts", test_abort_loop_halts);
     return g_test_run();
 }
