@@ -277,6 +277,8 @@ static int machine_setup_shm(struct machine *m)
 static void machine_reset_cpus(struct machine *m, bool power_on)
 {
     gic_reset(machine_gic(m), m->cfg->ncpus);
+    /* No process runs: the monitor's marks and watched pages start afresh. */
+    memset(&m->ctrl->excl, 0, sizeof(m->ctrl->excl));
     for (unsigned i = 0; i < m->cfg->ncpus; i++) {
         struct ctrl_cpu *c = &m->ctrl->cpu[i];
         atomic_store(&c->exit_request, 0);

@@ -176,6 +176,7 @@ static void vcpu_exited(evutil_socket_t fd, short what, void *arg)
     v->pidfd = -1;
     /* Nobody may wait on it any more (invariant 5): mark it dead and wake everybody. */
     atomic_store_explicit(&m->ctrl->ep[v->index].alive, 0, memory_order_release);
+    ctrl_excl_recover(m->ctrl, v->index);       /* monitor buckets it held, freed */
     gic_lock_recover(machine_gic(m), v->index); /* a lock it held is freed... */
     machine_kick(m, (1u << m->cfg->ncpus) - 1); /* ...and lines may have risen */
     g_queue_clear_full(&m->backlog[v->index], g_free);

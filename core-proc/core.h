@@ -33,6 +33,7 @@ struct core {
     pthread_t timer_thread;
     bool timer_level[ARM_TIMER_COUNT];
     uint64_t timer_armed; /* the counter value the timerfd is set for (UINT64_MAX: none) */
+    uint32_t seen_epoch;  /* the watch epoch this vCPU's TLB was last flushed for */
 };
 
 /* loop.c: exit requests -> messages -> execute -> wait. Returns the exit status. */
@@ -56,6 +57,13 @@ void core_timer_changed(void *opaque);
 void core_send_event(void *opaque);
 bool core_wfi_wakes(struct core *c);
 bool core_wfe_wakes(struct core *c);
+
+/* excl.c: this vCPU's side of the exclusive monitor's page watch. core_enter before
+ * running guest code (flushes the TLB if a watch happened since), core_leave after;
+ * core_watch_page is target-arm's env.watch_page (the shootdown). */
+void core_enter(struct core *c);
+void core_leave(struct core *c);
+void core_watch_page(void *opaque, uint32_t ram_page);
 
 /* vcpu.c: the CPU's window on the machine: device accesses over the rings, PSCI. */
 struct arm_cpu *core_cpu_new(struct core *c);

@@ -124,7 +124,9 @@ static bool core_execute(struct core *c)
 {
     if (atomic_load(&c->cpu->run_state) != CPU_RUNNING)
         return false;
+    core_enter(c);
     enum arm_exit_reason why = arm_cpu_run(c->arm, 0);
+    core_leave(c);
     struct arm_cpu_stats st;
     arm_cpu_stats(c->arm, &st);
     atomic_store_explicit(&c->cpu->counters.blocks, st.blocks, memory_order_relaxed);

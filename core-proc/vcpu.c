@@ -274,6 +274,9 @@ struct arm_cpu *core_cpu_new(struct core *c)
         .timer_changed = core_timer_changed,
         .event = &c->cpu->event,
         .send_event = core_send_event,
+        .excl = &c->ctrl->excl,
+        .excl_owner = c->index,
+        .watch_page = core_watch_page,
         .log_tag = c->tag,
     };
     return arm_cpu_new(&env);

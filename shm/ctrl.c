@@ -68,6 +68,18 @@ void ctrl_init(struct ctrl *c, uint32_t ncpus, uint64_t ram_base, uint64_t ram_s
                 ring_init(ctrl_ring(c, s, d), CTRL_RING_SLOTS);
 }
 
+unsigned ctrl_excl_recover(struct ctrl *c, unsigned dead)
+{
+    unsigned n = 0;
+    for (unsigned b = 0; b < CTRL_EXCL_BUCKETS; b++) {
+        uint64_t w = atomic_load(&c->excl.seq[b]);
+        if ((w >> 32) == dead + 1u &&
+            atomic_compare_exchange_strong(&c->excl.seq[b], &w, (uint32_t)w + 1u))
+            n++;
+    }
+    return n;
+}
+
 int ctrl_check(const struct ctrl *c, size_t mapped, const char **why)
 {
     if (mapped < sizeof(struct ctrl_header) || c->hdr.magic != CTRL_MAGIC)

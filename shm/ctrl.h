@@ -15,7 +15,7 @@
 #include "shm/ring.h"
 
 #define CTRL_MAGIC          0x45524f4352455000ull /* "\0PERCORE" little-endian */
-#define CTRL_LAYOUT_VERSION 3u
+#define CTRL_LAYOUT_VERSION 4u
 #define CTRL_MAX_CPUS       8u
 /* Endpoints 0..CTRL_MAX_CPUS-1 are vCPUs; the coordinator is the last one. */
 #define CTRL_EP_COORD   CTRL_MAX_CPUS
@@ -48,6 +48,7 @@ enum cpu_exit_request {
     EXIT_REQ_IRQ = 1u << 3,   /* its GIC output line rose: check for an interrupt */
     EXIT_REQ_TIMER = 1u << 4, /* a generic-timer deadline passed: update the timer PPIs */
     EXIT_REQ_POWER = 1u << 5, /* PSCI CPU_ON for it: power on at boot_entry */
+    EXIT_REQ_TLB = 1u << 6,   /* the watch epoch moved: leave guest code (and flush) */
 };
 
 /* PSCI power states of a vCPU, the values AFFINITY_INFO returns (DEN 0022, 5.7). */
@@ -112,7 +113,8 @@ struct arm_regs {
     uint32_t fiq_r8_12[5]; /* FIQ's r8-r12, while not in FIQ */
     uint32_t elr_hyp;
     uint32_t fpscr, fpexc; /* VFP system registers (the D registers come with VFP) */
-    uint32_t spare[62];
+    uint32_t excl_seq;     /* the global monitor's sequence number LDREX saw */
+    uint32_t spare[61];
     struct arm_cp15 cp15;
 };
 _Static_assert(offsetof(struct arm_regs, cp15) == 512, "arm_regs layout");
@@ -145,9 +147,10 @@ struct cpu_counters {
     _Atomic uint64_t insns;
     _Atomic uint64_t msgs_in;
     _Atomic uint64_t msgs_out;
-    _Atomic uint64_t wakeups; /* returns from a doorbell wait */
-    _Atomic uint64_t exits;   /* exit requests taken */
-    uint64_t spare[2];
+    _Atomic uint64_t wakeups;          /* returns from a doorbell wait */
+    _Atomic uint64_t exits;            /* exit requests taken */
+    _Atomic uint64_t watch_shootdowns; /* pages this vCPU's LDREX marked (a TLB shootdown) */
+    uint64_t spare[1];
 };
 _Static_assert(sizeof(struct cpu_counters) == 64, "counters size");
 
@@ -159,7 +162,11 @@ struct ctrl_cpu {
     _Atomic uint32_t event; /* the WFE event register (ARM ARM B1.8.13): SEV sets it */
     uint32_t boot_entry;    /* CPU_ON's entry point and context id, for the target */
     uint32_t boot_ctx;
-    char pad0[36];
+    /* The exclusive monitor's page watch (docs/memory-model.md): inside is 1 while the
+     * vCPU runs guest code; seen_epoch is the watch epoch its TLB was last flushed for. */
+    _Atomic uint32_t inside;
+    _Atomic uint32_t seen_epoch;
+    char pad0[28];
     alignas(64) struct arm_regs regs;
     struct cpu_counters counters;
     char pad1[4096 - 64 - 1024 - 64];
@@ -201,7 +208,7 @@ struct ctrl_header {
     uint64_t ring_offset; /* of ring (0, 0); ring (s, d) at + (s * MAX_EPS + d) * stride */
     uint64_t ring_stride;
     uint32_t n_mmio;
-    uint32_t spare0;
+    _Atomic uint32_t watch_epoch; /* bumped by each page-watch shootdown */
     /* CLOCK_MONOTONIC at machine start: the generic timer's count is the time since,
      * so every process reads the same counter (62.5 MHz: one tick per 16 ns). */
     uint64_t counter_epoch_ns;
@@ -214,11 +221,25 @@ _Static_assert(sizeof(struct ctrl_header) == 4096, "header is one page");
  * which asserts that it fits). */
 #define CTRL_GIC_BYTES 16384u
 
+/* The global exclusive monitor (docs/memory-model.md): a word per bucket of reservation
+ * granules, its low half a sequence number (even: free; odd: a store in progress, by the
+ * vCPU whose index + 1 is in the high half), and per RAM page whether exclusives use it
+ * (stores there take the slow path, which bumps the sequence). */
+#define CTRL_EXCL_BUCKETS  4096u
+#define CTRL_EXCL_GRANULE  6u         /* log2 bytes: the Cortex-A15's ERG (CTR.ERG = 4 words) */
+#define CTRL_MAX_RAM_PAGES (3u << 18) /* 3 GiB of 4 KiB pages: the most -m allows */
+enum ctrl_watch { WATCH_NONE, WATCH_STARTING, WATCH_ON };
+struct ctrl_excl {
+    _Atomic uint64_t seq[CTRL_EXCL_BUCKETS];
+    _Atomic uint8_t watch[CTRL_MAX_RAM_PAGES];
+};
+
 struct ctrl {
     struct ctrl_header hdr;
     struct ctrl_endpoint ep[CTRL_MAX_EPS];
     alignas(4096) struct ctrl_cpu cpu[CTRL_MAX_CPUS];
     alignas(4096) unsigned char gic[CTRL_GIC_BYTES];
+    alignas(4096) struct ctrl_excl excl;
     /* The ring matrix follows, page aligned. */
 };
 _Static_assert(offsetof(struct ctrl, ep) == 4096, "endpoint table offset");
@@ -230,6 +251,9 @@ size_t ctrl_region_size(void);
 void ctrl_init(struct ctrl *c, uint32_t ncpus, uint64_t ram_base, uint64_t ram_size);
 /* Checks a mapped region (magic, version, sizes); 0 or -EPROTO with *why set. */
 int ctrl_check(const struct ctrl *c, size_t mapped, const char **why);
+/* Frees the exclusive-monitor buckets a dead vCPU held (a store it was making counts as
+ * made: every reservation on them fails). Returns how many. */
+unsigned ctrl_excl_recover(struct ctrl *c, unsigned dead);
 /* The ring that carries messages from endpoint src to endpoint dst (src != dst). */
 struct ring *ctrl_ring(struct ctrl *c, unsigned src, unsigned dst);
 

@@ -40,6 +40,14 @@ struct arm_cpu_env {
      * sets every CPU's, this one's included). NULL: WFE waits like WFI. */
     _Atomic uint32_t *event;
     void (*send_event)(void *opaque);
+    /* The global exclusive monitor (A3.4), shared by every vCPU of the machine (the
+     * control region's struct ctrl_excl); NULL: this CPU keeps a private one. excl_owner
+     * is this vCPU's index. watch_page is called when this CPU's LDREX is the first on a
+     * RAM page (ram_page counts from the RAM base) and returns once no other vCPU can
+     * store there without the slow path; NULL: there is nobody else. */
+    struct ctrl_excl *excl;
+    unsigned excl_owner;
+    void (*watch_page)(void *opaque, uint32_t ram_page);
     const char *log_tag;
 };
 
@@ -62,6 +70,9 @@ void arm_cpu_reset(struct arm_cpu *cpu, uint32_t mpidr);
 enum arm_exit_reason arm_cpu_run(struct arm_cpu *cpu, uint64_t max_blocks);
 /* Drops every translation (I-cache invalidation, reset, code writes by others). */
 void arm_cpu_flush_code(struct arm_cpu *cpu);
+/* Drops every TLB entry: the next access to each page looks at its mapping (and its
+ * watch state) again. Safe between blocks and from inside a helper. */
+void arm_cpu_flush_tlb(struct arm_cpu *cpu);
 
 struct arm_cpu_stats {
     uint64_t blocks, insns, translations, tlb_misses, code_invalidations, chained;

@@ -18,6 +18,11 @@ struct arm_cpu *arm_cpu_new(const struct arm_cpu_env *env)
     cpu->n_pages = (uint32_t)(env->ram_size >> PAGE_BITS);
     cpu->page_tbs = g_new0(struct tb *, cpu->n_pages ? cpu->n_pages : 1);
     cpu->arena = g_ptr_array_new_with_free_func(g_free);
+    cpu->excl = env->excl;
+    if (!cpu->excl) { /* a machine of one: a private monitor */
+        cpu->excl = g_new0(struct ctrl_excl, 1);
+        cpu->excl_owned = true;
+    }
     cpu->log_exec = log_enabled(LOG_EXEC);
     cpu->log_cpu = log_enabled(LOG_CPU);
     tlb_flush(cpu);
@@ -31,12 +36,19 @@ void arm_cpu_free(struct arm_cpu *cpu)
     arm_log_close(cpu);
     g_ptr_array_free(cpu->arena, TRUE);
     g_free(cpu->page_tbs);
+    if (cpu->excl_owned)
+        g_free(cpu->excl);
     g_free(cpu);
 }
 
 void arm_cpu_flush_code(struct arm_cpu *cpu)
 {
     tb_flush_all(cpu);
+}
+
+void arm_cpu_flush_tlb(struct arm_cpu *cpu)
+{
+    tlb_flush(cpu);
 }
 
 /* Reset (B1.9.2, B4.1.130 SCTLR reset value for the A15): SVC mode, A, I, F set,

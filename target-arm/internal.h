@@ -30,7 +30,8 @@
     X(SUB)                                                                                         \
     X(AND)                                                                                         \
     X(OR)                                                                                          \
-    X(XOR) X(BIC) X(MUL) X(NOT) X(LSL) X(LSR) X(ASR)                                               \
+    X(XOR)                                                                                         \
+    X(BIC) X(MUL) X(NOT) X(LSL) X(LSR) X(ASR)                                                      \
         X(ROR) /* d = a shifted by b[7:0], ARM register-shift rules */                             \
         X(LSL_C) X(LSR_C) X(ASR_C) X(ROR_C) /* as above, c = carry out (C if b[7:0] == 0) */       \
         X(RRX)                              /* d = C:a[31:1] */                                    \
@@ -157,6 +158,8 @@ struct arm_cpu {
     uintptr_t cs_handle;    /* capstone, for -d in_asm (disas.c) */
     bool log_exec, log_cpu; /* -d exec, -d cpu: checked once per block */
     struct arm_cpu_stats stats;
+    struct ctrl_excl *excl; /* the global monitor (env's, or a private one it owns) */
+    bool excl_owned;
 };
 
 /* ---- interfaces between the files ---- */
@@ -176,6 +179,16 @@ bool mem_store(struct arm_cpu *cpu, uint32_t va, unsigned flags, uint32_t value)
  * translated code there invalidated first; NULL when va is not RAM. The caller has
  * checked the alignment. */
 uint8_t *mem_atomic_ptr(struct arm_cpu *cpu, uint32_t va, unsigned bytes);
+/* excl.c: the global exclusive monitor. A store to RAM pages exclusives use takes the
+ * slow path, which holds the granules' buckets around it (excl_hold_begin/end). */
+struct excl_hold {
+    _Atomic uint64_t *w[2];
+    uint32_t seq[2];
+    unsigned n;
+};
+void excl_hold_begin(struct arm_cpu *cpu, uint32_t pa, unsigned bytes, struct excl_hold *h);
+void excl_hold_end(struct excl_hold *h);
+bool excl_page_watched(const struct arm_cpu *cpu, uint32_t ram_page);
 /* Host pointer to the code word at va, or NULL after raising a prefetch abort. */
 const uint8_t *mem_code_ptr(struct arm_cpu *cpu, uint32_t va, uint32_t *phys);
 void tlb_flush(struct arm_cpu *cpu);

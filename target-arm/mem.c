@@ -39,7 +39,8 @@ static struct tlb_entry *tlb_fill(struct arm_cpu *cpu, uint32_t va, int idx)
         uint32_t rp = (page - (uint32_t)cpu->env.ram_base) >> PAGE_BITS;
         e->addend = (uintptr_t)cpu->env.ram - (uintptr_t)cpu->env.ram_base;
         e->addr_read = e->addr_code = page;
-        e->addr_write = page | (cpu->page_tbs[rp] ? TLB_CODE : 0);
+        e->addr_write = page | (cpu->page_tbs[rp] ? TLB_CODE : 0) |
+                        (excl_page_watched(cpu, rp) ? TLB_WATCH : 0);
     } else {
         e->addend = 0;
         e->addr_read = e->addr_write = page | TLB_IO;
@@ -143,6 +144,8 @@ static bool mem_store_slow(struct arm_cpu *cpu, uint32_t va, unsigned flags, uin
 {
     unsigned bytes = 1u << (flags & MEMF_SIZE_MASK);
     if (mem_is_ram(cpu, va) && mem_is_ram(cpu, va + bytes - 1)) {
+        struct excl_hold h; /* a store other vCPUs' reservations must see */
+        excl_hold_begin(cpu, va, bytes, &h);
         for (unsigned i = 0; i < bytes; i++) {
             uint32_t rp = (va + i - (uint32_t)cpu->env.ram_base) >> PAGE_BITS;
             if (cpu->page_tbs[rp]) {
@@ -151,6 +154,7 @@ static bool mem_store_slow(struct arm_cpu *cpu, uint32_t va, unsigned flags, uin
             }
             cpu->env.ram[va + i - cpu->env.ram_base] = (uint8_t)(v >> (8 * i));
         }
+        excl_hold_end(&h);
         return true;
     }
     if (!mem_is_ram(cpu, va) && cpu->env.io_write &&
@@ -169,7 +173,7 @@ bool mem_store(struct arm_cpu *cpu, uint32_t va, unsigned flags, uint32_t value)
         value = mem_bswap(value, sz);
     int idx = (flags & MEMF_USER) ? MMU_IDX_USER : arm_mmu_idx(cpu->regs);
     struct tlb_entry *e = &cpu->tlb[idx][(va >> PAGE_BITS) & (TLB_SIZE - 1)];
-    if ((e->addr_write & ~(uint32_t)TLB_CODE) != (va & PAGE_MASK))
+    if ((e->addr_write & ~(uint32_t)(TLB_CODE | TLB_WATCH)) != (va & PAGE_MASK))
         e = tlb_fill(cpu, va, idx);
     if (e->addr_write == (va & PAGE_MASK) && (va & ~PAGE_MASK) + bytes <= PAGE_SIZE) {
         uint8_t *p = (uint8_t *)(va + e->addend);

@@ -24,7 +24,17 @@ struct t {
     uint64_t now;
     _Atomic uint32_t line, event;
     unsigned timer_writes, events_sent;
+    bool owns_ram;
+    struct t *peer; /* the other CPU of a two-CPU test */
 };
+
+/* The shootdown of a first LDREX on a page, as core-proc does it between processes. */
+static void t_watch_page(void *opaque, uint32_t ram_page)
+{
+    struct t *t = opaque;
+    if (t->peer)
+        arm_cpu_flush_tlb(t->peer->cpu);
+}
 
 static uint64_t t_counter(void *opaque)
 {
@@ -49,11 +59,17 @@ static bool t_firmware(void *opaque, struct arm_regs *regs, bool smc)
     return true;
 }
 
-static struct t *t_new(void)
+/* A CPU on its own RAM, or (ram and excl given) one that shares RAM and the global
+ * exclusive monitor with another, as two vCPUs of one machine do. */
+static struct t *t_new_on(uint8_t *ram, struct ctrl_excl *excl, unsigned index)
 {
     struct t *t = g_new0(struct t, 1);
-    t->ram = g_malloc0(RAM_SIZE);
+    t->ram = ram ? ram : g_malloc0(RAM_SIZE);
+    t->owns_ram = !ram;
     struct arm_cpu_env env = {.regs = &t->regs,
+                              .excl = excl,
+                              .excl_owner = index,
+                              .watch_page = t_watch_page,
                               .ram = t->ram,
                               .ram_base = RAM_BASE,
                               .ram_size = RAM_SIZE,
@@ -77,10 +93,16 @@ static struct t *t_new(void)
     return t;
 }
 
+static struct t *t_new(void)
+{
+    return t_new_on(NULL, NULL, 0);
+}
+
 static void t_free(struct t *t)
 {
     arm_cpu_free(t->cpu);
-    g_free(t->ram);
+    if (t->owns_ram)
+        g_free(t->ram);
     g_free(t);
 }
 
@@ -554,6 +576,112 @@ static void test_abort_loop_halts(void)
     t_free(t);
 }
 
+/* The global monitor (A3.4): after A's LDREX, any store by B to the reservation granule,
+ * even of the value already there, fails A's STREX — the ABA case a compare-and-swap
+ * STREX misses; a store to another granule does not (unless it shares a bucket, which
+ * these addresses do not). */
+static void test_exclusive_aba(void)
+{
+    struct ctrl_excl *excl = g_new0(struct ctrl_excl, 1);
+    struct t *a = t_new_on(NULL, excl, 0);
+    struct t *b = t_new_on(a->ram, excl, 1);
+    a->peer = b;
+    b->peer = a;
+    /* B stores to the page before anyone marks it: its TLB has a fast write entry, which
+     * A's first LDREX there must take away (the shootdown). */
+    b->regs.r[0] = DATA;
+    uint32_t warm[] = {0xe5802000u}; /* str r2, [r0] */
+    t_run(b, warm, 1);
+    static const struct {
+        uint32_t insn, offset, value; /* B's store: str/strb r2, [r0, #offset] */
+        uint32_t fails;
+    } cases[] = {
+        {0, 0, 0, 0},                /* no store: A's STREX succeeds */
+        {0xe5802000u, 0, 0x1234, 1}, /* str r2, [r0]: the value already there */
+        {0xe5c02002u, 2, 0x12, 1},   /* strb r2, [r0, #2]: one byte of the word */
+        {0xe580203cu, 60, 7, 1},     /* str r2, [r0, #60]: the same 64-byte granule */
+        {0xe5802040u, 64, 7, 0},     /* str r2, [r0, #64]: the next granule */
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+        uint32_t word = 0x1234;
+        memcpy(a->ram + (DATA - RAM_BASE), &word, 4);
+        a->regs.r[15] = RAM_BASE;
+        a->regs.r[0] = DATA;
+        uint32_t ldrex[] = {0xe1901f9fu}; /* ldrex r1, [r0] */
+        t_run(a, ldrex, 1);
+        g_assert_cmphex(a->regs.r[1], ==, 0x1234);
+        if (cases[i].insn) {
+            b->regs.r[15] = RAM_BASE;
+            b->regs.r[0] = DATA;
+            b->regs.r[2] = cases[i].insn == 0xe5802000u ? 0x1234 : cases[i].value;
+            uint32_t store[] = {cases[i].insn};
+            t_run(b, store, 1);
+        }
+        a->regs.r[15] = RAM_BASE;
+        a->regs.r[2] = 0x5678;
+        uint32_t strex[] = {0xe1803f92u}; /* strex r3, r2, [r0] */
+        t_run(a, strex, 1);
+        g_assert_cmpuint(a->regs.r[3], ==, cases[i].fails);
+        memcpy(&word, a->ram + (DATA - RAM_BASE), 4);
+        g_assert_cmphex(word == 0x5678, ==, !cases[i].fails);
+    }
+    /* B's own LDREX/STREX writing the same value back fails A's too. */
+    a->regs.r[15] = RAM_BASE;
+    uint32_t ldrex[] = {0xe1901f9fu};
+    t_run(a, ldrex, 1);
+    b->regs.r[15] = RAM_BASE;
+    b->regs.r[0] = DATA;
+    uint32_t swap_same[] = {0xe1901f9fu, 0xe1803f91u}; /* ldrex r1; strex r3, r1, [r0] */
+    t_run(b, swap_same, 2);
+    g_assert_cmpuint(b->regs.r[3], ==, 0);
+    a->regs.r[15] = RAM_BASE;
+    uint32_t strex[] = {0xe1803f92u};
+    t_run(a, strex, 1);
+    g_assert_cmpuint(a->regs.r[3], ==, 1);
+    t_free(b);
+    t_free(a);
+    g_free(excl);
+}
+
+/* Runs the code at RAM_BASE + off without dropping the CPU's caches (its TLB stays). */
+static void t_run_warm(struct t *t, uint32_t off, const uint32_t *code, unsigned n)
+{
+    uint32_t end = HVC;
+    memcpy(t->ram + off, code, 4 * n);
+    memcpy(t->ram + off + 4 * n, &end, 4);
+    t->regs.r[15] = RAM_BASE + off;
+    atomic_store(&t->exit_req, 0);
+    arm_cpu_run(t->cpu, 10000);
+}
+
+/* The first LDREX on a page takes the other CPUs' fast write entries for it away
+ * (env.watch_page): B, whose TLB already maps the page for fast stores, stores the same
+ * value after A's LDREX, and A's STREX must still fail. */
+static void test_exclusive_watch_shootdown(void)
+{
+    struct ctrl_excl *excl = g_new0(struct ctrl_excl, 1);
+    struct t *a = t_new_on(NULL, excl, 0);
+    struct t *b = t_new_on(a->ram, excl, 1);
+    a->peer = b;
+    b->peer = a;
+    uint32_t word = 0x1234;
+    memcpy(a->ram + (DATA - RAM_BASE), &word, 4);
+    b->regs.r[0] = a->regs.r[0] = DATA;
+    b->regs.r[2] = 0x1234;
+    uint32_t store[] = {0xe5802000u}; /* str r2, [r0] */
+    t_run_warm(b, 0x200, store, 1);   /* B's TLB: a fast write entry for DATA's page */
+    uint32_t ldrex[] = {0xe1901f9fu}; /* ldrex r1, [r0] */
+    t_run_warm(a, 0x100, ldrex, 1);
+    t_run_warm(b, 0x200, store, 1); /* the same value, through B's TLB */
+    a->regs.r[2] = 0x5678;
+    uint32_t strex[] = {0xe1803f92u}; /* strex r3, r2, [r0] */
+    t_run_warm(a, 0x300, strex, 1);
+    g_assert_cmpuint(a->regs.r[3], ==, 1);
+    t_free(b);
+    t_free(a);
+    g_free(excl);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -575,5 +703,7 @@ int main(int argc, char **argv)
     g_test_add_func("/a32/interrupt-entry", test_interrupt_entry);
     g_test_add_func("/a32/wfe-sev", test_wfe_sev);
     g_test_add_func("/a32/abort-loop-halts", test_abort_loop_halts);
+    g_test_add_func("/a32/exclusive-aba", test_exclusive_aba);
+    g_test_add_func("/a32/exclusive-watch-shootdown", test_exclusive_watch_shootdown);
     return g_test_run();
 }
