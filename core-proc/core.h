@@ -32,8 +32,10 @@ struct core {
     int timer_fd;
     pthread_t timer_thread;
     bool timer_level[ARM_TIMER_COUNT];
-    uint64_t timer_armed; /* the counter value the timerfd is set for (UINT64_MAX: none) */
-    uint32_t seen_epoch;  /* the watch epoch this vCPU's TLB was last flushed for */
+    uint64_t timer_armed;   /* the counter value the timerfd is set for (UINT64_MAX: none) */
+    uint32_t seen_epoch;    /* the watch epoch this vCPU's TLB was last flushed for */
+    uint32_t maint_pending; /* vCPUs whose acknowledgement a DSB awaits */
+    uint32_t maint_wait[CTRL_MAX_CPUS]; /* the maint_seq each must acknowledge */
 };
 
 /* loop.c: exit requests -> messages -> execute -> wait. Returns the exit status. */
@@ -58,12 +60,17 @@ void core_send_event(void *opaque);
 bool core_wfi_wakes(struct core *c);
 bool core_wfe_wakes(struct core *c);
 
-/* excl.c: this vCPU's side of the exclusive monitor's page watch. core_enter before
- * running guest code (flushes the TLB if a watch happened since), core_leave after;
- * core_watch_page is target-arm's env.watch_page (the shootdown). */
+/* coherence.c: this vCPU's side of the exclusive monitor's page watch and of broadcast
+ * maintenance. core_enter before running guest code (flushes the TLB if a watch
+ * happened since), core_leave after; core_watch_page is target-arm's env.watch_page
+ * (the shootdown); core_maintain and core_dsb are env.maintain and env.dsb;
+ * core_maint_take acts on the maintenance other vCPUs asked of this one. */
 void core_enter(struct core *c);
 void core_leave(struct core *c);
 void core_watch_page(void *opaque, uint32_t ram_page);
+void core_maintain(void *opaque, uint32_t what);
+void core_dsb(void *opaque);
+void core_maint_take(struct core *c);
 
 /* vcpu.c: the CPU's window on the machine: device accesses over the rings, PSCI. */
 struct arm_cpu *core_cpu_new(struct core *c);

@@ -102,6 +102,8 @@ static bool core_take_exit_requests(struct core *c)
     uint32_t req = atomic_exchange_explicit(&c->cpu->exit_request, 0, memory_order_acq_rel);
     if (req)
         atomic_fetch_add_explicit(&c->cpu->counters.exits, 1, memory_order_relaxed);
+    if (req & EXIT_REQ_MAINT)
+        core_maint_take(c);
     if (req & EXIT_REQ_POWER)
         core_power_on(c);
     else if (req & EXIT_REQ_TIMER)

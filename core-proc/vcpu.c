@@ -277,6 +277,8 @@ struct arm_cpu *core_cpu_new(struct core *c)
         .excl = &c->ctrl->excl,
         .excl_owner = c->index,
         .watch_page = core_watch_page,
+        .maintain = core_maintain,
+        .dsb = core_dsb,
         .log_tag = c->tag,
     };
     return arm_cpu_new(&env);

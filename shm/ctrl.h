@@ -49,6 +49,13 @@ enum cpu_exit_request {
     EXIT_REQ_TIMER = 1u << 4, /* a generic-timer deadline passed: update the timer PPIs */
     EXIT_REQ_POWER = 1u << 5, /* PSCI CPU_ON for it: power on at boot_entry */
     EXIT_REQ_TLB = 1u << 6,   /* the watch epoch moved: leave guest code (and flush) */
+    EXIT_REQ_MAINT = 1u << 7, /* broadcast maintenance (maint_req) to act on */
+};
+
+/* What broadcast maintenance asks a vCPU to drop (its maint_req word). */
+enum cpu_maint {
+    MAINT_CODE = 1u << 0, /* translated code: ICIALLUIS, ICIMVAU */
+    MAINT_TLB = 1u << 1,  /* TLB entries: TLBIALLIS, TLBIMVAIS, TLBIASIDIS, TLBIMVAAIS */
 };
 
 /* PSCI power states of a vCPU, the values AFFINITY_INFO returns (DEN 0022, 5.7). */
@@ -166,7 +173,12 @@ struct ctrl_cpu {
      * vCPU runs guest code; seen_epoch is the watch epoch its TLB was last flushed for. */
     _Atomic uint32_t inside;
     _Atomic uint32_t seen_epoch;
-    char pad0[28];
+    /* Broadcast maintenance for this vCPU (docs/memory-model.md): what to drop
+     * (enum cpu_maint bits), the requests' count, and the last count it has acted on. */
+    _Atomic uint32_t maint_req;
+    _Atomic uint32_t maint_seq;
+    _Atomic uint32_t maint_ack;
+    char pad0[16];
     alignas(64) struct arm_regs regs;
     struct cpu_counters counters;
     char pad1[4096 - 64 - 1024 - 64];

@@ -48,6 +48,11 @@ struct arm_cpu_env {
     struct ctrl_excl *excl;
     unsigned excl_owner;
     void (*watch_page)(void *opaque, uint32_t ram_page);
+    /* Broadcast maintenance (B2.2.4, B3.10.3): maintain(opaque, what) asks every other
+     * vCPU to drop what (MAINT_CODE, MAINT_TLB); dsb(opaque) returns once every such
+     * request this vCPU made has been acted on (a DSB's completion). NULL: no others. */
+    void (*maintain)(void *opaque, uint32_t what);
+    void (*dsb)(void *opaque);
     const char *log_tag;
 };
 
@@ -73,6 +78,9 @@ void arm_cpu_flush_code(struct arm_cpu *cpu);
 /* Drops every TLB entry: the next access to each page looks at its mapping (and its
  * watch state) again. Safe between blocks and from inside a helper. */
 void arm_cpu_flush_tlb(struct arm_cpu *cpu);
+/* Drops every translation at the next block boundary (safe from inside a helper: the
+ * running block finishes, as fetched instructions do until a context synchronization). */
+void arm_cpu_flush_code_soon(struct arm_cpu *cpu);
 
 struct arm_cpu_stats {
     uint64_t blocks, insns, translations, tlb_misses, code_invalidations, chained;

@@ -18,7 +18,9 @@ enum cp15_kind {
     CP15_TIMER,  /* the generic timer's (timer.c, with its own PL0 rules) */
 };
 
-enum cp15_op { OP_NONE, OP_ICACHE, OP_TLB, OP_BARRIER };
+/* _IS: broadcast to the Inner Shareable domain, every vCPU (B2.2.5; ICIMVAU too: the
+ * A15's ID_MMFR3.MaintBcst says maintenance by address is broadcast). */
+enum cp15_op { OP_NONE, OP_ICACHE, OP_ICACHE_IS, OP_TLB, OP_TLB_IS, OP_BARRIER, OP_DSB };
 
 #define PL0_R 1 /* readable from User mode */
 #define PL0_W 2
@@ -74,11 +76,11 @@ static const struct cp15_reg cp15_table[] = {
     {K(0, 6, 0, 0), "DFAR", CP15_FIELD, 0, 0, F(dfar), 0},
     {K(0, 6, 0, 2), "IFAR", CP15_FIELD, 0, 0, F(ifar), 0},
     {K(0, 7, 0, 4), "NOP/WFI(v6)", CP15_OP, 0, OP_NONE, 0, 0},
-    {K(0, 7, 1, 0), "ICIALLUIS", CP15_OP, 0, OP_ICACHE, 0, 0},
+    {K(0, 7, 1, 0), "ICIALLUIS", CP15_OP, 0, OP_ICACHE_IS, 0, 0},
     {K(0, 7, 1, 6), "BPIALLIS", CP15_OP, 0, OP_NONE, 0, 0},
     {K(0, 7, 4, 0), "PAR", CP15_FIELD, 0, 0, F(par), 0},
     {K(0, 7, 5, 0), "ICIALLU", CP15_OP, 0, OP_ICACHE, 0, 0},
-    {K(0, 7, 5, 1), "ICIMVAU", CP15_OP, 0, OP_ICACHE, 0, 0},
+    {K(0, 7, 5, 1), "ICIMVAU", CP15_OP, 0, OP_ICACHE_IS, 0, 0},
     {K(0, 7, 5, 4), "CP15ISB", CP15_OP, PL0_W, OP_BARRIER, 0, 0},
     {K(0, 7, 5, 6), "BPIALL", CP15_OP, 0, OP_NONE, 0, 0},
     {K(0, 7, 5, 7), "BPIMVA", CP15_OP, 0, OP_NONE, 0, 0},
@@ -90,15 +92,15 @@ static const struct cp15_reg cp15_table[] = {
     {K(0, 7, 8, 3), "ATS1CUW", CP15_PAR_OP, 0, 0, 0, 0},
     {K(0, 7, 10, 1), "DCCMVAC", CP15_OP, 0, OP_NONE, 0, 0},
     {K(0, 7, 10, 2), "DCCSW", CP15_OP, 0, OP_NONE, 0, 0},
-    {K(0, 7, 10, 4), "CP15DSB", CP15_OP, PL0_W, OP_BARRIER, 0, 0},
+    {K(0, 7, 10, 4), "CP15DSB", CP15_OP, PL0_W, OP_DSB, 0, 0},
     {K(0, 7, 10, 5), "CP15DMB", CP15_OP, PL0_W, OP_BARRIER, 0, 0},
     {K(0, 7, 11, 1), "DCCMVAU", CP15_OP, 0, OP_NONE, 0, 0},
     {K(0, 7, 14, 1), "DCCIMVAC", CP15_OP, 0, OP_NONE, 0, 0},
     {K(0, 7, 14, 2), "DCCISW", CP15_OP, 0, OP_NONE, 0, 0},
-    {K(0, 8, 3, 0), "TLBIALLIS", CP15_OP, 0, OP_TLB, 0, 0},
-    {K(0, 8, 3, 1), "TLBIMVAIS", CP15_OP, 0, OP_TLB, 0, 0},
-    {K(0, 8, 3, 2), "TLBIASIDIS", CP15_OP, 0, OP_TLB, 0, 0},
-    {K(0, 8, 3, 3), "TLBIMVAAIS", CP15_OP, 0, OP_TLB, 0, 0},
+    {K(0, 8, 3, 0), "TLBIALLIS", CP15_OP, 0, OP_TLB_IS, 0, 0},
+    {K(0, 8, 3, 1), "TLBIMVAIS", CP15_OP, 0, OP_TLB_IS, 0, 0},
+    {K(0, 8, 3, 2), "TLBIASIDIS", CP15_OP, 0, OP_TLB_IS, 0, 0},
+    {K(0, 8, 3, 3), "TLBIMVAAIS", CP15_OP, 0, OP_TLB_IS, 0, 0},
     {K(0, 8, 5, 0), "ITLBIALL", CP15_OP, 0, OP_TLB, 0, 0},
     {K(0, 8, 5, 1), "ITLBIMVA", CP15_OP, 0, OP_TLB, 0, 0},
     {K(0, 8, 5, 2), "ITLBIASID", CP15_OP, 0, OP_TLB, 0, 0},
@@ -188,7 +190,18 @@ static void cp15_operation(struct arm_cpu *cpu, const struct cp15_reg *r, uint32
     switch (r->op) {
     case OP_ICACHE: cpu->flush_pending = true; break; /* at the end of this block */
     case OP_TLB: tlb_flush(cpu); break;
+    case OP_ICACHE_IS:
+        cpu->flush_pending = true;
+        if (cpu->env.maintain)
+            cpu->env.maintain(cpu->env.opaque, MAINT_CODE);
+        break;
+    case OP_TLB_IS:
+        tlb_flush(cpu);
+        if (cpu->env.maintain)
+            cpu->env.maintain(cpu->env.opaque, MAINT_TLB);
+        break;
     case OP_BARRIER: atomic_thread_fence(memory_order_seq_cst); break;
+    case OP_DSB: helper_barrier(cpu, 0, 0, 0, 1); break;
     default: break;
     }
 }

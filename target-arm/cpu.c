@@ -51,6 +51,11 @@ void arm_cpu_flush_tlb(struct arm_cpu *cpu)
     tlb_flush(cpu);
 }
 
+void arm_cpu_flush_code_soon(struct arm_cpu *cpu)
+{
+    cpu->flush_pending = true;
+}
+
 /* Reset (B1.9.2, B4.1.130 SCTLR reset value for the A15): SVC mode, A, I, F set,
  * ARM state, little-endian, MMU and caches off, vectors at 0. */
 void arm_regs_reset(struct arm_regs *r, uint32_t mpidr)

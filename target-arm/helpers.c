@@ -5,7 +5,7 @@
 
 #include "target-arm/translate.h"
 
-#define CPSR_T   (1u << 5)
+#define CPSR_T (1u << 5)
 
 uint32_t helper_exception(struct arm_cpu *cpu, uint32_t a, uint32_t b, uint32_t c, uint32_t exc)
 {
@@ -124,11 +124,14 @@ uint32_t helper_sev(struct arm_cpu *cpu, uint32_t a, uint32_t b, uint32_t c, uin
     return 0;
 }
 
-/* DMB and DSB: a full host fence, enough for one core; the memory-model issue
- * gives DSB its cross-core completion duties. */
+/* DMB and DSB (A8.8.43, A8.8.44): a full host fence (docs/memory-model.md says why that
+ * is enough); a DSB also completes the broadcast maintenance this CPU issued (B2.2.6:
+ * it waits until every other vCPU has acted on it). */
 uint32_t helper_barrier(struct arm_cpu *cpu, uint32_t a, uint32_t b, uint32_t c, uint32_t dsb)
 {
     atomic_thread_fence(memory_order_seq_cst);
+    if (dsb && cpu->env.dsb) /* broadcast maintenance this CPU issued completes here */
+        cpu->env.dsb(cpu->env.opaque);
     return 0;
 }
 
