@@ -1,7 +1,7 @@
 /*
  * irqlat: interrupt latencies as the guest sees them, measured with the virtual count
  * (CNTVCT, 62.5 MHz: 16 ns a tick). Run with -smp 2. Both measure a wake-up from WFI,
- * the case an idle OS lives in:
+ * the case an idle OS lives in (bench-smp: 2):
  *
  *  - IPI round trip: CPU 0 sends SGI 1 to CPU 1 (asleep in WFI); CPU 1's handler sends
  *    SGI 2 back; CPU 0 (asleep in WFI) reads CNTVCT in its handler. One sample is the
