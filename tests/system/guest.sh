@@ -15,12 +15,19 @@
 # so that the guest's SYSTEM_RESET restarts it). A guest that reads the console gets
 # RUN.input or else NAME.input on stdin (others get /dev/null).
 #
+# Where qemu-system-arm 7.2 departs from the architecture in a way a whole run depends on
+# (its STREX is a compare-and-swap, so it gets llscaba's ABA cases wrong), the run has a
+# tests/guest/RUN.qemu-differs or else NAME.qemu-differs: then the run is not made under
+# qemu, and its qemu result reads "ok N - qemu RUN # SKIP qemu-system-arm differs: " and the
+# file's first line; the rest of the file says what qemu prints instead. The transcript
+# is still the architecture's, and percore must match it.
+#
 # Nothing is built here: `make guests` builds the ELFs before the tests run. Each run is
 # bounded by GUEST_TIMEOUT seconds (default 60). Every tests/guest/NAME.c must have a
 # NAME.expected or a NAME-N.expected.
 
 # Runs percore makes (RUN names, as smp-4), separated by spaces (the others are skipped).
-PERCORE_GUESTS="hello align selfmod bigendian exceptions arith rtc echo devirq smp-1 smp-2 smp-4 smp-8 ipi-4 timer-2 gic-2 cpuoff-2 reset-2 wfi-2 spinlock-4"
+PERCORE_GUESTS="hello align selfmod bigendian exceptions arith rtc echo devirq smp-1 smp-2 smp-4 smp-8 ipi-4 timer-2 gic-2 cpuoff-2 reset-2 wfi-2 spinlock-4 llsc-4 llsc-8 llscaba-4"
 
 BUILD=${1:-build}
 . "$(dirname "$0")/lib.sh"
@@ -42,21 +49,23 @@ guest_file() {
     done
 }
 
+# guest_name RUN: the guest that RUN runs (NAME for NAME-N, N a number; else RUN).
+guest_name() {
+    case ${1##*-} in
+    "$1" | "" | *[!0-9]*) echo "$1" ;;
+    *) echo "${1%-*}" ;;
+    esac
+}
+
 # run_guest ENGINE RUN EMULATOR: one result line, with a diff on a mismatch.
 run_guest() {
     engine=$1
     run=$2
     emu=$3
     # NAME-N: NAME.elf with -smp N
-    name=$run
+    name=$(guest_name "$run")
     smp=
-    case ${run##*-} in
-    "$run" | "" | *[!0-9]*) ;;
-    *)
-        name=${run%-*}
-        smp="-smp ${run##*-}"
-        ;;
-    esac
+    [ "$name" = "$run" ] || smp="-smp ${run##*-}"
     elf=$BUILD/guest/$name.elf
     out=$TMP/$engine-$run
     if [ ! -f "$elf" ]; then
@@ -99,7 +108,12 @@ for exp in "$GUEST_DIR"/*.expected; do
     [ -f "$exp" ] || continue
     found=$((found + 1))
     run=$(basename "$exp" .expected)
-    run_guest qemu "$run" "$QEMU"
+    differs=$(guest_file "$run" "$(guest_name "$run")" qemu-differs)
+    if [ -n "$differs" ]; then
+        ok "qemu $run # SKIP qemu-system-arm differs: $(head -n 1 "$differs")"
+    else
+        run_guest qemu "$run" "$QEMU"
+    fi
     case " $PERCORE_GUESTS " in
     *" $run "*) run_guest percore "$run" "$PERCORE" ;;
     *) ok "percore $run # SKIP percore's CPU core does not run $run yet" ;;

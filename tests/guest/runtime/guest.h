@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include "arm.h"
 #include "exc.h"
+#include "excl.h"
 #include "gic.h"
 #include "lib.h"
 #include "mmu.h"
