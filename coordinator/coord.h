@@ -77,8 +77,14 @@ struct machine {
     GQueue backlog[CTRL_MAX_EPS]; /* messages waiting for ring space, per destination */
     struct event_base *base;
     struct event *ev_doorbell, *ev_sigint, *ev_sigterm, *ev_sighup, *ev_stop_timer;
-    struct event *ev_reset; /* runs the second half of a reset, outside any drain */
+    struct event *ev_reset;        /* runs the second half of a reset, outside any drain */
     struct event *ev_device_timer; /* a device output may change by itself (the RTC) */
+    /* Stop-the-world (world.c): the generation asked, of which vCPUs, polls so far, and
+     * what to do once they have stopped (or the deadline passed). */
+    struct event *ev_stw;
+    uint32_t stw_gen, stw_mask;
+    unsigned stw_polls;
+    void (*stw_then)(struct machine *m, uint32_t stuck);
     struct vcpu_proc cpu[CTRL_MAX_CPUS];
     struct hw_bus bus; /* the coordinator's devices */
     struct serial serial;
@@ -100,6 +106,13 @@ void machine_vcpu_gone(struct machine *m);
 /* Sends without blocking the loop: a full ring queues the message until the
  * consumer frees a slot. 0 or -EPIPE (receiver dead), -EINVAL. */
 int machine_send(struct machine *m, unsigned dst, struct msg_hdr *msg);
+/* world.c: stop-the-world. then(m, stuck) runs once every live vCPU is held at a block
+ * boundary, or the deadline passed with those of stuck still running (each is named). */
+void machine_stop_world(struct machine *m, void (*then)(struct machine *m, uint32_t stuck));
+void machine_start_world(struct machine *m);
+int machine_world_init(struct machine *m);
+void machine_world_free(struct machine *m);
+
 /* Tells the vCPUs in mask that their GIC output line rose. */
 void machine_kick(struct machine *m, uint32_t mask);
 /* Passes the devices' interrupt outputs that changed on to the GIC. */

@@ -292,6 +292,11 @@ static void machine_reset_cpus(struct machine *m, bool power_on)
         atomic_store(&c->run_state, state);
         atomic_store(&c->power, i ? CPU_POWER_OFF : CPU_POWER_ON);
         atomic_store(&c->event, 0);
+        /* Nothing of the last processes' coherence protocols survives them. */
+        atomic_store(&c->hold, 0);
+        atomic_store(&c->held, 0);
+        atomic_store(&c->inside, 0);
+        atomic_store(&c->maint_req, 0);
     }
 }
 
@@ -367,14 +372,23 @@ static int machine_spawn_all(struct machine *m)
  * them), and once the last one is gone machine_on_reset reloads the kernel, resets the
  * devices and the register files and starts new processes. RAM is not cleared (it is
  * not on qemu either); the kernel image is copied in again. */
+/* The world has stopped for the reset: nothing runs guest code any more; now every
+ * vCPU process exits (a held one takes the quit request while it is parked). */
+static void machine_reset_stopped(struct machine *m, uint32_t stuck)
+{
+    if (m->stopping)
+        return;
+    log_item(LOG_SUP, "resetting the machine (%u vCPU processes to stop)", m->live);
+    machine_quit_all(m);
+    machine_vcpu_gone(m);
+}
+
 static void machine_reset_begin(struct machine *m)
 {
     if (m->stopping || m->resetting)
         return;
     m->resetting = true;
-    log_item(LOG_SUP, "resetting the machine (%u vCPU processes to stop)", m->live);
-    machine_quit_all(m);
-    machine_vcpu_gone(m);
+    machine_stop_world(m, machine_reset_stopped);
 }
 
 void machine_vcpu_gone(struct machine *m)
@@ -444,7 +458,7 @@ static int machine_setup_loop(struct machine *m)
     m->ev_reset = event_new(m->base, -1, 0, machine_on_reset, m);
     m->ev_device_timer = evtimer_new(m->base, machine_on_device_timer, m);
     if (!m->ev_doorbell || !m->ev_sigint || !m->ev_sigterm || !m->ev_sighup || !m->ev_stop_timer ||
-        !m->ev_reset || !m->ev_device_timer)
+        !m->ev_reset || !m->ev_device_timer || machine_world_init(m) < 0)
         return -ENOMEM;
     event_add(m->ev_doorbell, NULL);
     event_add(m->ev_sigint, NULL);
@@ -457,6 +471,7 @@ static void machine_teardown(struct machine *m)
 {
     vcpu_release(m);
     serial_stop_input(&m->serial);
+    machine_world_free(m);
     struct event *evs[] = {m->ev_doorbell,   m->ev_sigint, m->ev_sigterm,     m->ev_sighup,
                            m->ev_stop_timer, m->ev_reset,  m->ev_device_timer};
     for (unsigned i = 0; i < G_N_ELEMENTS(evs); i++)

@@ -141,6 +141,28 @@ static bool core_execute(struct core *c)
     }
 }
 
+/* What a parked vCPU still does (shm/stw.h): the exit-request word, its messages. */
+static bool core_serve_parked(void *arg)
+{
+    struct core *c = arg;
+    if (core_take_exit_requests(c))
+        return true;
+    core_drain(c);
+    return c->quit;
+}
+
+/* Stop-the-world: parked at this block boundary until the coordinator lets go. */
+static void core_park(struct core *c)
+{
+    log_item(LOG_SUP, "vCPU %u: stopped by the coordinator", c->index);
+    switch (
+        stw_park(c->ctrl, c->index, c->mbox.fd[c->index], c->coord_pidfd, core_serve_parked, c)) {
+    case STW_ORPHANED: log_notice("the coordinator died: vCPU %u stops", c->index); exit(1);
+    case STW_QUIT: c->quit = true; break;
+    case STW_RELEASED: log_item(LOG_SUP, "vCPU %u: released", c->index); break;
+    }
+}
+
 int core_run(struct core *c)
 {
     if (core_board_init(c) < 0)
@@ -153,6 +175,12 @@ int core_run(struct core *c)
         if (core_take_exit_requests(c))
             break;
         core_drain(c);
+        if (stw_requested(c->cpu)) {
+            core_park(c);
+            if (c->quit)
+                break;
+            continue;
+        }
         if (core_execute(c))
             continue;
         if (!core_woken(c))

@@ -50,6 +50,7 @@ enum cpu_exit_request {
     EXIT_REQ_POWER = 1u << 5, /* PSCI CPU_ON for it: power on at boot_entry */
     EXIT_REQ_TLB = 1u << 6,   /* the watch epoch moved: leave guest code (and flush) */
     EXIT_REQ_MAINT = 1u << 7, /* broadcast maintenance (maint_req) to act on */
+    EXIT_REQ_HOLD = 1u << 8,  /* stop-the-world: park at the block boundary (hold) */
 };
 
 /* What broadcast maintenance asks a vCPU to drop (its maint_req word). */
@@ -178,7 +179,11 @@ struct ctrl_cpu {
     _Atomic uint32_t maint_req;
     _Atomic uint32_t maint_seq;
     _Atomic uint32_t maint_ack;
-    char pad0[16];
+    /* Stop-the-world (shm/stw.h): the coordinator's hold request (a generation, 0: none)
+     * and the generation this vCPU acknowledged, parked at a block boundary. */
+    _Atomic uint32_t hold;
+    _Atomic uint32_t held;
+    char pad0[8];
     alignas(64) struct arm_regs regs;
     struct cpu_counters counters;
     char pad1[4096 - 64 - 1024 - 64];

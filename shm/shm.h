@@ -9,5 +9,6 @@
 #include "shm/msg.h"
 #include "shm/region.h"
 #include "shm/ring.h"
+#include "shm/stw.h"
 
 #endif
