@@ -131,10 +131,27 @@ static void test_dead_and_hung(void)
     world_end(&w);
 }
 
+/* Dead-holder safety of the exclusive monitor (shm/ctrl.h): the buckets a dead vCPU
+ * held are freed, moved on (its store counts as made), and nobody else's are touched. */
+static void test_excl_recover(void)
+{
+    struct ctrl *c = g_malloc0(sizeof(struct ctrl));
+    atomic_store(&c->excl.seq[5], (uint64_t)(2 + 1) << 32 | 41); /* vCPU 2 holds it */
+    atomic_store(&c->excl.seq[9], (uint64_t)(1 + 1) << 32 | 7);  /* vCPU 1 holds it */
+    atomic_store(&c->excl.seq[11], 40);                          /* free */
+    g_assert_cmpuint(ctrl_excl_recover(c, 2), ==, 1);
+    g_assert_cmphex(atomic_load(&c->excl.seq[5]), ==, 42);
+    g_assert_cmphex(atomic_load(&c->excl.seq[9]), ==, (uint64_t)2 << 32 | 7);
+    g_assert_cmphex(atomic_load(&c->excl.seq[11]), ==, 40);
+    g_assert_cmpuint(ctrl_excl_recover(c, 2), ==, 0);
+    g_free(c);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/stw/stop-and-go", test_stop_and_go);
     g_test_add_func("/stw/dead-and-hung", test_dead_and_hung);
+    g_test_add_func("/stw/excl-recover", test_excl_recover);
     return g_test_run();
 }
