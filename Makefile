@@ -87,6 +87,7 @@ $(BUILD)/bench/%: $(call obj,bench/%.c) $(LIB)
 
 include tests/guest/guest.mk
 include bench/bench.mk
+include tests/litmus/litmus.mk
 
 deps:
 	@sh mk/deps.sh
@@ -100,6 +101,11 @@ check: test
 # The long ISA differential run: 10^7 random sequences against Unicorn.
 test-isa-long: all
 	PERCORE_ISA_SEQS=10000000 TEST_TIMEOUT=7200 $(BUILD)/tests/test_isa_diff --tap
+
+# The long litmus run: every tests/litmus test for 10^7 iterations under both emulators.
+test-litmus-long: all
+	$(MAKE) litmus LITMUS_ITER=10000000 LITMUS_OUT=$(BUILD)/litmus-long
+	LITMUS_ELFS=$(BUILD)/litmus-long LITMUS_TIMEOUT=7200 sh tests/system/litmus.sh $(BUILD)
 
 # Boots the default guest. Until Linux boots (roadmap), that is the hello guest:
 # it prints its transcript on the UART and powers the machine off through PSCI.
