@@ -6,6 +6,8 @@
 #include <glib.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -135,7 +137,9 @@ static void test_dead_and_hung(void)
  * held are freed, moved on (its store counts as made), and nobody else's are touched. */
 static void test_excl_recover(void)
 {
-    struct ctrl *c = g_malloc0(sizeof(struct ctrl));
+    struct ctrl *c = aligned_alloc(4096, sizeof(struct ctrl)); /* its layout's alignment */
+    g_assert_nonnull(c);
+    memset(c, 0, sizeof(*c));
     atomic_store(&c->excl.seq[5], (uint64_t)(2 + 1) << 32 | 41); /* vCPU 2 holds it */
     atomic_store(&c->excl.seq[9], (uint64_t)(1 + 1) << 32 | 7);  /* vCPU 1 holds it */
     atomic_store(&c->excl.seq[11], 40);                          /* free */
@@ -144,7 +148,7 @@ static void test_excl_recover(void)
     g_assert_cmphex(atomic_load(&c->excl.seq[9]), ==, (uint64_t)2 << 32 | 7);
     g_assert_cmphex(atomic_load(&c->excl.seq[11]), ==, 40);
     g_assert_cmpuint(ctrl_excl_recover(c, 2), ==, 0);
-    g_free(c);
+    free(c);
 }
 
 int main(int argc, char **argv)
