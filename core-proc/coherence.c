@@ -124,3 +124,37 @@ void core_dsb(void *opaque)
         sched_yield();
     }
 }
+
+/* ---- the shared code map ----
+ * A vCPU that starts holding code from a page moves the watch epoch on and asks the
+ * others out of guest code, as a page watch does but without waiting: their TLBs then
+ * send stores to that page through the slow path, which tells it to drop its code. */
+void core_code_page(void *opaque, uint32_t ram_page)
+{
+    struct core *c = opaque;
+    unsigned n = c->ctrl->hdr.ncpus;
+    if (n < 2)
+        return;
+    atomic_fetch_add_explicit(&c->ctrl->hdr.watch_epoch, 1, memory_order_seq_cst);
+    uint32_t others = ((1u << n) - 1) & ~(1u << c->index);
+    doorbell_kick_cpus(c->ctrl, c->mbox.fd, others, EXIT_REQ_TLB, c->index);
+}
+
+/* This vCPU stored into a page the vCPUs of mask hold code from: a message to each
+ * (taken at its next block boundary); a full ring degrades to dropping all its code. */
+void core_code_written(void *opaque, uint32_t ram_page, uint32_t mask)
+{
+    struct core *c = opaque;
+    for (unsigned i = 0; i < CTRL_MAX_CPUS; i++) {
+        if (!(mask & (1u << i)) || i == c->index)
+            continue;
+        struct msg_code_inval m = {.ram_page = ram_page};
+        msg_init(&m.hdr, MSG_CODE_INVAL);
+        if (mbox_try_send(&c->mbox, i, &m.hdr) == 0)
+            continue;
+        struct ctrl_cpu *t = &c->ctrl->cpu[i];
+        atomic_fetch_or_explicit(&t->maint_req, MAINT_CODE, memory_order_release);
+        atomic_fetch_add_explicit(&t->maint_seq, 1, memory_order_acq_rel);
+        doorbell_kick_cpus(c->ctrl, c->mbox.fd, 1u << i, EXIT_REQ_MAINT, c->index);
+    }
+}

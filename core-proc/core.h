@@ -71,6 +71,8 @@ void core_watch_page(void *opaque, uint32_t ram_page);
 void core_maintain(void *opaque, uint32_t what);
 void core_dsb(void *opaque);
 void core_maint_take(struct core *c);
+void core_code_page(void *opaque, uint32_t ram_page);
+void core_code_written(void *opaque, uint32_t ram_page, uint32_t mask);
 
 /* vcpu.c: the CPU's window on the machine: device accesses over the rings, PSCI. */
 struct arm_cpu *core_cpu_new(struct core *c);

@@ -24,6 +24,9 @@ static void core_on_msg(void *arg, unsigned src, const union msg_slot *s)
     }
     case MSG_MMIO_DATA: core_on_mmio_data(c, (const struct msg_mmio_data *)s); break;
     case MSG_PONG: core_on_pong(c, (const struct msg_pong *)s); break;
+    case MSG_CODE_INVAL:
+        arm_cpu_invalidate_code_page(c->arm, ((const struct msg_code_inval *)s)->ram_page);
+        break;
     default:
         log_notice("endpoint %u sent %s, which a vCPU does not take", src,
                    msg_info(s->hdr.type)->name);

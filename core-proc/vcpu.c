@@ -279,6 +279,8 @@ struct arm_cpu *core_cpu_new(struct core *c)
         .watch_page = core_watch_page,
         .maintain = core_maintain,
         .dsb = core_dsb,
+        .code_page = core_code_page,
+        .code_written = core_code_written,
         .log_tag = c->tag,
     };
     return arm_cpu_new(&env);

@@ -249,6 +249,9 @@ enum ctrl_watch { WATCH_NONE, WATCH_STARTING, WATCH_ON };
 struct ctrl_excl {
     _Atomic uint64_t seq[CTRL_EXCL_BUCKETS];
     _Atomic uint8_t watch[CTRL_MAX_RAM_PAGES];
+    /* Per RAM page, the vCPUs (bit n: vCPU n) that may hold translations of its code: a
+     * store there by another vCPU has them dropped (docs/memory-model.md). */
+    _Atomic uint8_t code[CTRL_MAX_RAM_PAGES];
 };
 
 struct ctrl {

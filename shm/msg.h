@@ -74,6 +74,14 @@ struct msg_system_event {
     uint32_t pc;
 };
 
+/* A vCPU stored into a RAM page the receiver holds translated code from: the receiver
+ * drops that page's translations before it runs them again. */
+struct msg_code_inval {
+    struct msg_hdr hdr;
+    uint32_t ram_page;
+    uint32_t pad;
+};
+
 /* Stress-test payload: words derived from seq, and a checksum over them,
  * so a torn, stale or duplicated slot is detected. */
 struct msg_test {
@@ -93,7 +101,8 @@ struct msg_test {
     X(MSG_MMIO_READ, msg_mmio_read, "device read: address, size, token (vCPU -> owner)")           \
     X(MSG_MMIO_WRITE, msg_mmio_write, "posted device write: address, value, size")                 \
     X(MSG_MMIO_DATA, msg_mmio_data, "device read reply: value, token, ok (owner -> vCPU)")         \
-    X(MSG_SYSTEM_EVENT, msg_system_event, "PSCI SYSTEM_OFF / SYSTEM_RESET (vCPU -> coord)")
+    X(MSG_SYSTEM_EVENT, msg_system_event, "PSCI SYSTEM_OFF / SYSTEM_RESET (vCPU -> coord)")        \
+    X(MSG_CODE_INVAL, msg_code_inval, "drop translations of a RAM page (vCPU -> vCPU)")
 
 enum msg_type {
     MSG_NONE = 0,

@@ -53,6 +53,12 @@ struct arm_cpu_env {
      * request this vCPU made has been acted on (a DSB's completion). NULL: no others. */
     void (*maintain)(void *opaque, uint32_t what);
     void (*dsb)(void *opaque);
+    /* The shared code map (excl->code): code_page when this vCPU starts holding code
+     * from a RAM page (the others must route their stores there through the slow path),
+     * code_written when it stored into a page the vCPUs of mask hold code from (they
+     * must drop it). NULL: there are no others. */
+    void (*code_page)(void *opaque, uint32_t ram_page);
+    void (*code_written)(void *opaque, uint32_t ram_page, uint32_t mask);
     const char *log_tag;
 };
 
@@ -78,6 +84,9 @@ void arm_cpu_flush_code(struct arm_cpu *cpu);
 /* Drops every TLB entry: the next access to each page looks at its mapping (and its
  * watch state) again. Safe between blocks and from inside a helper. */
 void arm_cpu_flush_tlb(struct arm_cpu *cpu);
+/* Drops the translations of one RAM page (another vCPU wrote it). Safe from anywhere:
+ * a block that is running finishes. */
+void arm_cpu_invalidate_code_page(struct arm_cpu *cpu, uint32_t ram_page);
 /* Drops every translation at the next block boundary (safe from inside a helper: the
  * running block finishes, as fetched instructions do until a context synchronization). */
 void arm_cpu_flush_code_soon(struct arm_cpu *cpu);

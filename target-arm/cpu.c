@@ -51,6 +51,12 @@ void arm_cpu_flush_tlb(struct arm_cpu *cpu)
     tlb_flush(cpu);
 }
 
+void arm_cpu_invalidate_code_page(struct arm_cpu *cpu, uint32_t ram_page)
+{
+    if (ram_page < cpu->n_pages && cpu->page_tbs[ram_page])
+        tb_invalidate_page(cpu, ram_page);
+}
+
 void arm_cpu_flush_code_soon(struct arm_cpu *cpu)
 {
     cpu->flush_pending = true;

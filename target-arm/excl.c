@@ -215,6 +215,7 @@ uint32_t helper_strex(struct arm_cpu *cpu, uint32_t addr, uint32_t lo, uint32_t 
     excl_image(bytes, lo, hi, size, imm & 4);
     memcpy(mem_atomic_ptr(cpu, addr, size), bytes, size);
     excl_release(w, r->excl_seq);
+    code_page_written(cpu, excl_ram_page(cpu, pa));
     return 0;
 }
 
@@ -248,5 +249,6 @@ uint32_t helper_swp(struct arm_cpu *cpu, uint32_t addr, uint32_t v, uint32_t c, 
     else
         m = __atomic_exchange_n(p, (uint8_t)m, __ATOMIC_SEQ_CST);
     excl_hold_end(&h);
+    code_page_written(cpu, excl_ram_page(cpu, addr));
     return (imm & 4) && size == 4 ? __builtin_bswap32(m) : m;
 }

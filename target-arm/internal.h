@@ -31,7 +31,8 @@
     X(AND)                                                                                         \
     X(OR)                                                                                          \
     X(XOR)                                                                                         \
-    X(BIC) X(MUL) X(NOT) X(LSL) X(LSR) X(ASR)                                                      \
+    X(BIC)                                                                                         \
+    X(MUL) X(NOT) X(LSL) X(LSR) X(ASR)                                                             \
         X(ROR) /* d = a shifted by b[7:0], ARM register-shift rules */                             \
         X(LSL_C) X(LSR_C) X(ASR_C) X(ROR_C) /* as above, c = carry out (C if b[7:0] == 0) */       \
         X(RRX)                              /* d = C:a[31:1] */                                    \
@@ -175,9 +176,9 @@ void tb_flush_all(struct arm_cpu *cpu);
 /* mem.c */
 bool mem_load(struct arm_cpu *cpu, uint32_t va, unsigned flags, uint32_t *value);
 bool mem_store(struct arm_cpu *cpu, uint32_t va, unsigned flags, uint32_t value);
-/* Host address of the RAM bytes at va for an atomic read-modify-write (STREX, SWP),
- * translated code there invalidated first; NULL when va is not RAM. The caller has
- * checked the alignment. */
+/* Host address of the RAM bytes at va for an atomic read-modify-write (STREX, SWP);
+ * NULL when va is not RAM. The caller has checked the alignment, and calls
+ * code_page_written after its store. */
 uint8_t *mem_atomic_ptr(struct arm_cpu *cpu, uint32_t va, unsigned bytes);
 /* excl.c: the global exclusive monitor. A store to RAM pages exclusives use takes the
  * slow path, which holds the granules' buckets around it (excl_hold_begin/end). */
@@ -189,6 +190,13 @@ struct excl_hold {
 void excl_hold_begin(struct arm_cpu *cpu, uint32_t pa, unsigned bytes, struct excl_hold *h);
 void excl_hold_end(struct excl_hold *h);
 bool excl_page_watched(const struct arm_cpu *cpu, uint32_t ram_page);
+/* The shared code map: other vCPUs that may hold code from ram_page. */
+uint32_t code_others(const struct arm_cpu *cpu, uint32_t ram_page);
+/* This vCPU's first block on ram_page since it last held none there. */
+void code_page_taken(struct arm_cpu *cpu, uint32_t ram_page);
+/* A store into ram_page: this vCPU's translations there go (stop_at_insn), and the
+ * other vCPUs holding code there are told to drop theirs. */
+void code_page_written(struct arm_cpu *cpu, uint32_t ram_page);
 /* Host pointer to the code word at va, or NULL after raising a prefetch abort. */
 const uint8_t *mem_code_ptr(struct arm_cpu *cpu, uint32_t va, uint32_t *phys);
 void tlb_flush(struct arm_cpu *cpu);

@@ -39,7 +39,7 @@ static struct tlb_entry *tlb_fill(struct arm_cpu *cpu, uint32_t va, int idx)
         uint32_t rp = (page - (uint32_t)cpu->env.ram_base) >> PAGE_BITS;
         e->addend = (uintptr_t)cpu->env.ram - (uintptr_t)cpu->env.ram_base;
         e->addr_read = e->addr_code = page;
-        e->addr_write = page | (cpu->page_tbs[rp] ? TLB_CODE : 0) |
+        e->addr_write = page | (cpu->page_tbs[rp] || code_others(cpu, rp) ? TLB_CODE : 0) |
                         (excl_page_watched(cpu, rp) ? TLB_WATCH : 0);
     } else {
         e->addend = 0;
@@ -146,14 +146,13 @@ static bool mem_store_slow(struct arm_cpu *cpu, uint32_t va, unsigned flags, uin
     if (mem_is_ram(cpu, va) && mem_is_ram(cpu, va + bytes - 1)) {
         struct excl_hold h; /* a store other vCPUs' reservations must see */
         excl_hold_begin(cpu, va, bytes, &h);
-        for (unsigned i = 0; i < bytes; i++) {
-            uint32_t rp = (va + i - (uint32_t)cpu->env.ram_base) >> PAGE_BITS;
-            if (cpu->page_tbs[rp]) {
-                tb_invalidate_page(cpu, rp);
-                cpu->stop_at_insn = true; /* the running block may be stale too */
-            }
+        for (unsigned i = 0; i < bytes; i++)
             cpu->env.ram[va + i - cpu->env.ram_base] = (uint8_t)(v >> (8 * i));
-        }
+        /* After the store: a vCPU that drops its code on our word translates it anew. */
+        uint32_t first = (va - (uint32_t)cpu->env.ram_base) >> PAGE_BITS;
+        uint32_t last = (va + bytes - 1 - (uint32_t)cpu->env.ram_base) >> PAGE_BITS;
+        for (uint32_t rp = first; rp <= last; rp++)
+            code_page_written(cpu, rp);
         excl_hold_end(&h);
         return true;
     }
@@ -196,11 +195,6 @@ uint8_t *mem_atomic_ptr(struct arm_cpu *cpu, uint32_t va, unsigned bytes)
     uint32_t pa = va; /* flat */
     if (!mem_is_ram(cpu, pa) || !mem_is_ram(cpu, pa + bytes - 1))
         return NULL;
-    uint32_t rp = (pa - (uint32_t)cpu->env.ram_base) >> PAGE_BITS;
-    if (cpu->page_tbs[rp]) {
-        tb_invalidate_page(cpu, rp);
-        cpu->stop_at_insn = true;
-    }
     return cpu->env.ram + (pa - cpu->env.ram_base);
 }
 
