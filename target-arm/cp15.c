@@ -14,7 +14,7 @@ enum cp15_kind {
     CP15_RAZWI,  /* reads as zero, writes ignored */
     CP15_OP,     /* write-only operation (maintenance) */
     CP15_CCSIDR, /* indexed by CSSELR */
-    CP15_PAR_OP, /* address translation with the MMU off: PA = VA */
+    CP15_PAR_OP, /* address translation (ATS1C*) into PAR */
     CP15_TIMER,  /* the generic timer's (timer.c, with its own PL0 rules) */
 };
 
@@ -206,6 +206,21 @@ static void cp15_operation(struct arm_cpu *cpu, const struct cp15_reg *r, uint32
     }
 }
 
+/* ATS1CPR/W, ATS1CUR/W (B4.1.113, B4.2.5): the translation into PAR, or the fault
+ * (F = 1, FS). Without Security Extensions every access is Non-secure (NS, bit 9, set
+ * as qemu sets it); the memory attributes are not modelled and read as Non-cacheable. */
+static void cp15_ats1c(struct arm_cpu *cpu, uint32_t key, uint32_t va)
+{
+    bool user = (key & 15) >= 2, write = key & 1;
+    struct mmu_result m;
+    int fsr = mmu_translate(cpu, va, user, &m);
+    if (!fsr && !(write ? m.write : m.read))
+        fsr = (int)mmu_permission_fsr(&m);
+    uint32_t fs = ((uint32_t)fsr & 0xfu) | (((uint32_t)fsr >> 6) & 0x10u);
+    cpu->regs->cp15.par = fsr ? 1u | (fs << 1) : (m.pa & PAGE_MASK) | (1u << 9);
+    cpu->regs->cp15.par_hi = 0;
+}
+
 int arm_cp15_write(struct arm_cpu *cpu, uint32_t key, uint32_t v)
 {
     const struct cp15_reg *r = cp15_find(key);
@@ -221,11 +236,13 @@ int arm_cp15_write(struct arm_cpu *cpu, uint32_t key, uint32_t v)
             *cp15_field(cpu, r) |= v;
         else
             *cp15_field(cpu, r) = v;
-        if (key == K(0, 1, 0, 0))
-            tlb_flush(cpu); /* SCTLR.M/A/EE may change how memory is accessed */
+        /* SCTLR.M/A/EE, the tables, the domains and the ASID change what the TLB holds. */
+        if (key == K(0, 1, 0, 0) || key == K(0, 2, 0, 0) || key == K(0, 2, 0, 1) ||
+            key == K(0, 2, 0, 2) || key == K(0, 3, 0, 0) || key == K(0, 13, 0, 1))
+            tlb_flush(cpu);
         break;
     case CP15_OP: cp15_operation(cpu, r, v); break;
-    case CP15_PAR_OP: cpu->regs->cp15.par = v & PAGE_MASK; break; /* flat: PA = VA */
+    case CP15_PAR_OP: cp15_ats1c(cpu, key, v); break;
     default: break;
     }
     return 0;

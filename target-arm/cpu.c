@@ -158,7 +158,10 @@ enum arm_exit_reason arm_cpu_run(struct arm_cpu *cpu, uint64_t max_blocks)
                 continue;
             }
             /* Chain the block that ended with a GOTO to this one for next time. */
-            if (from && from->valid && cpu->chain_slot >= 0 && tb->flags == from->flags)
+            /* With the MMU on, only within a virtual page: a chain across pages would
+             * outlive a change of the second page's mapping. */
+            if (from && from->valid && cpu->chain_slot >= 0 && tb->flags == from->flags &&
+                (!mmu_enabled(cpu->regs) || !((from->pc ^ tb->pc) & PAGE_MASK)))
                 from->chain[cpu->chain_slot] = tb;
         } else {
             cpu->stats.chained++;

@@ -89,13 +89,13 @@ static uint32_t excl_take_any(struct arm_cpu *cpu, _Atomic uint64_t *w)
     }
 }
 
-void excl_hold_begin(struct arm_cpu *cpu, uint32_t pa, unsigned bytes, struct excl_hold *h)
+void excl_hold_begin(struct arm_cpu *cpu, uint32_t pa_first, uint32_t pa_last, struct excl_hold *h)
 {
     h->n = 0;
-    uint32_t first = excl_ram_page(cpu, pa), last = excl_ram_page(cpu, pa + bytes - 1);
+    uint32_t first = excl_ram_page(cpu, pa_first), last = excl_ram_page(cpu, pa_last);
     if (!excl_page_watched(cpu, first) && !excl_page_watched(cpu, last))
         return;
-    _Atomic uint64_t *a = excl_bucket(cpu, pa), *b = excl_bucket(cpu, pa + bytes - 1);
+    _Atomic uint64_t *a = excl_bucket(cpu, pa_first), *b = excl_bucket(cpu, pa_last);
     if (b < a) { /* one order for everybody: two holders cannot wait on each other */
         _Atomic uint64_t *t = a;
         a = b;
@@ -156,8 +156,9 @@ uint32_t helper_ldrex(struct arm_cpu *cpu, uint32_t addr, uint32_t b, uint32_t c
         arm_data_abort(cpu, addr, FSR_ALIGNMENT, false);
         return 0;
     }
-    uint32_t pa = addr; /* flat */
-    uint32_t seq = 0;
+    uint32_t pa, seq = 0;
+    if (!mem_translate(cpu, addr, arm_mmu_idx(r), MEM_READ, &pa))
+        return 0;
     if (excl_is_ram(cpu, pa, size)) {
         excl_watch(cpu, excl_ram_page(cpu, pa));
         seq = excl_settled(excl_bucket(cpu, pa));
@@ -213,7 +214,7 @@ uint32_t helper_strex(struct arm_cpu *cpu, uint32_t addr, uint32_t lo, uint32_t 
         return 1;
     uint8_t bytes[8];
     excl_image(bytes, lo, hi, size, imm & 4);
-    memcpy(mem_atomic_ptr(cpu, addr, size), bytes, size);
+    memcpy(mem_atomic_ptr(cpu, pa, size), bytes, size);
     excl_release(w, r->excl_seq);
     code_page_written(cpu, excl_ram_page(cpu, pa));
     return 0;
@@ -235,20 +236,21 @@ uint32_t helper_swp(struct arm_cpu *cpu, uint32_t addr, uint32_t v, uint32_t c, 
     }
     unsigned memf = (imm & 3) | ((imm & 3) ? MEMF_ALIGN : 0) | ((imm & 4) ? MEMF_BE : 0);
     unsigned size = (imm & 3) ? 4 : 1;
-    uint32_t old;
-    if (!mem_load(cpu, addr, memf, &old)) /* faults (alignment, abort) first */
+    uint32_t old, pa;
+    if (!mem_load(cpu, addr, memf, &old) || /* faults (alignment, abort) first */
+        !mem_translate(cpu, addr, arm_mmu_idx(cpu->regs), MEM_WRITE, &pa))
         return 0;
-    uint8_t *p = mem_atomic_ptr(cpu, addr, size);
+    uint8_t *p = mem_atomic_ptr(cpu, pa, size);
     if (!p)
         return mem_store(cpu, addr, memf, v) ? old : 0;
     struct excl_hold h;
-    excl_hold_begin(cpu, addr, size, &h);
+    excl_hold_begin(cpu, pa, pa + size - 1, &h);
     uint32_t m = (imm & 4) && size == 4 ? __builtin_bswap32(v) : v;
     if (size == 4)
         m = __atomic_exchange_n((uint32_t *)p, m, __ATOMIC_SEQ_CST);
     else
         m = __atomic_exchange_n(p, (uint8_t)m, __ATOMIC_SEQ_CST);
     excl_hold_end(&h);
-    code_page_written(cpu, excl_ram_page(cpu, addr));
+    code_page_written(cpu, excl_ram_page(cpu, pa));
     return (imm & 4) && size == 4 ? __builtin_bswap32(m) : m;
 }

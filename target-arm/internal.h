@@ -32,8 +32,8 @@
     X(OR)                                                                                          \
     X(XOR)                                                                                         \
     X(BIC)                                                                                         \
-    X(MUL) X(NOT) X(LSL) X(LSR) X(ASR)                                                             \
-        X(ROR) /* d = a shifted by b[7:0], ARM register-shift rules */                             \
+    X(MUL)                                                                                         \
+    X(NOT) X(LSL) X(LSR) X(ASR) X(ROR) /* d = a shifted by b[7:0], ARM register-shift rules */     \
         X(LSL_C) X(LSR_C) X(ASR_C) X(ROR_C) /* as above, c = carry out (C if b[7:0] == 0) */       \
         X(RRX)                              /* d = C:a[31:1] */                                    \
         X(RRX_C)                            /* d = a[0] */                                         \
@@ -176,10 +176,23 @@ void tb_flush_all(struct arm_cpu *cpu);
 /* mem.c */
 bool mem_load(struct arm_cpu *cpu, uint32_t va, unsigned flags, uint32_t *value);
 bool mem_store(struct arm_cpu *cpu, uint32_t va, unsigned flags, uint32_t value);
-/* Host address of the RAM bytes at va for an atomic read-modify-write (STREX, SWP);
- * NULL when va is not RAM. The caller has checked the alignment, and calls
- * code_page_written after its store. */
-uint8_t *mem_atomic_ptr(struct arm_cpu *cpu, uint32_t va, unsigned bytes);
+/* Host address of the RAM bytes at pa for an atomic read-modify-write (STREX, SWP);
+ * NULL when pa is not RAM. The caller has translated and checked the alignment, and
+ * calls code_page_written after its store. */
+uint8_t *mem_atomic_ptr(struct arm_cpu *cpu, uint32_t pa, unsigned bytes);
+enum mem_access { MEM_READ, MEM_WRITE, MEM_EXEC };
+/* The physical address of va for this access, or false after raising its fault. */
+bool mem_translate(struct arm_cpu *cpu, uint32_t va, int idx, enum mem_access acc, uint32_t *pa);
+/* mmu.c: VMSAv7 short-descriptor translation. 0, or the fault's FSR value. */
+struct mmu_result {
+    uint32_t pa;
+    bool read, write, exec;
+    uint8_t domain;
+    bool section;
+};
+bool mmu_enabled(const struct arm_regs *r);
+int mmu_translate(struct arm_cpu *cpu, uint32_t va, bool user, struct mmu_result *out);
+uint32_t mmu_permission_fsr(const struct mmu_result *m);
 /* excl.c: the global exclusive monitor. A store to RAM pages exclusives use takes the
  * slow path, which holds the granules' buckets around it (excl_hold_begin/end). */
 struct excl_hold {
@@ -187,7 +200,8 @@ struct excl_hold {
     uint32_t seq[2];
     unsigned n;
 };
-void excl_hold_begin(struct arm_cpu *cpu, uint32_t pa, unsigned bytes, struct excl_hold *h);
+/* Holds the buckets of the store's first and last bytes (physical). */
+void excl_hold_begin(struct arm_cpu *cpu, uint32_t pa_first, uint32_t pa_last, struct excl_hold *h);
 void excl_hold_end(struct excl_hold *h);
 bool excl_page_watched(const struct arm_cpu *cpu, uint32_t ram_page);
 /* The shared code map: other vCPUs that may hold code from ram_page. */

@@ -52,10 +52,8 @@ struct tb *tb_lookup(struct arm_cpu *cpu, uint32_t pc, uint32_t flags)
     if (tb && tb->pc == pc && tb->flags == flags && tb->valid)
         return tb;
     uint32_t phys;
-    if (!mem_code_ptr(cpu, pc, &phys)) {
-        arm_prefetch_abort(cpu, pc, FSR_SYNC_EXTERNAL);
+    if (!mem_code_ptr(cpu, pc, &phys)) /* it raised the prefetch abort */
         return NULL;
-    }
     tb = tb_find(cpu, phys, flags);
     if (!tb) {
         tb = arm_translate(cpu, pc, phys, flags);
@@ -79,7 +77,7 @@ void tb_invalidate_page(struct arm_cpu *cpu, uint32_t page)
     cpu->stats.code_invalidations++;
     /* The page holds no code of ours now: its stores may take the fast path again,
      * unless another vCPU holds code there. */
-    if (code_others(cpu, page))
+    if (code_others(cpu, page) || mmu_enabled(cpu->regs)) /* (virtual pages unknown) */
         return;
     uint32_t va = (uint32_t)cpu->env.ram_base + (page << PAGE_BITS);
     for (unsigned i = 0; i < MMU_IDX_COUNT; i++) {

@@ -58,3 +58,8 @@ void mmu_disable(void)
     dsb();
     isb();
 }
+
+volatile uint32_t *mmu_table(void)
+{
+    return ttb;
+}

@@ -2,6 +2,8 @@
 #ifndef GUEST_MMU_H
 #define GUEST_MMU_H
 
+#include <stdint.h>
+
 /*
  * Turns the MMU on with every address mapped to itself, read/write at PL0 and PL1:
  * 0x00000000-0x3fffffff (flash and devices) as Device, execute-never;
@@ -17,5 +19,8 @@ void mmu_enable_flat_shared(void);
 /* Turns this CPU's MMU on with the table that one of the above built (on another CPU). */
 void mmu_enable_cpu(void);
 void mmu_disable(void);
+/* The table the above build (4096 first-level entries, one per MiB): tests that change
+   a mapping edit it, then do the TLB maintenance themselves. */
+volatile uint32_t *mmu_table(void);
 
 #endif
