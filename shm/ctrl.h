@@ -97,7 +97,9 @@ struct arm_cp15 {
     uint32_t cntfrq, cntkctl, cntp_ctl, cntv_ctl;
     uint32_t cntp_cval_lo, cntp_cval_hi, cntv_cval_lo, cntv_cval_hi;
     uint32_t cntvoff_lo, cntvoff_hi;
-    uint32_t spare[83];
+    uint32_t teecr, teehbr; /* ThumbEE (CP14, opc1 6): ID_PFR0 advertises it */
+    uint32_t dbgdscr;       /* DBGDSCRext, the debug status and control register */
+    uint32_t spare[80];
 };
 _Static_assert(sizeof(struct arm_cp15) == 512, "cp15 block size");
 

@@ -235,13 +235,14 @@ bool trans_PRELOAD(struct a32_ctx *s, const struct a32_args *a)
     return true; /* PLD, PLDW, PLI: hints with no architectural effect */
 }
 
-/* ---- coprocessors: only CP15 exists (CP14 debug and CP10/11 VFP come later) ---- */
+/* ---- coprocessors: CP15, and CP14 (cp14.c); CP10/11 are VFP's ---- */
 bool trans_MRC(struct a32_ctx *s, const struct a32_args *a)
 {
-    if (a->cp != 15)
+    if (a->cp != 15 && a->cp != 14)
         return false;
     uint32_t key = CP15_KEY(a->opc1, a->crn, a->crm, a->opc2);
-    unsigned v = emit_call(s, helper_cp15_read, IR_NONE, IR_NONE, IR_NONE, key);
+    unsigned v = emit_call(s, a->cp == 14 ? helper_cp14_read : helper_cp15_read, IR_NONE, IR_NONE,
+                           IR_NONE, key);
     if (a->rt == 15)
         emit_call(s, helper_set_nzcv, v, IR_NONE, IR_NONE, 0);
     else
@@ -251,12 +252,13 @@ bool trans_MRC(struct a32_ctx *s, const struct a32_args *a)
 
 bool trans_MCR(struct a32_ctx *s, const struct a32_args *a)
 {
-    if (a->cp != 15)
+    if (a->cp != 15 && a->cp != 14)
         return false;
     if (a->rt == 15)
         return gen_undef(s);
     uint32_t key = CP15_KEY(a->opc1, a->crn, a->crm, a->opc2);
-    emit_call(s, helper_cp15_write, load_reg(s, a->rt), IR_NONE, IR_NONE, key);
+    emit_call(s, a->cp == 14 ? helper_cp14_write : helper_cp15_write, load_reg(s, a->rt), IR_NONE,
+              IR_NONE, key);
     s->end = END_UPDATE; /* SCTLR, TLB and cache maintenance change what runs next */
     return true;
 }

@@ -89,6 +89,7 @@ ir_helper_fn helper_exception, helper_bx, helper_exception_return, helper_cpsr_r
     helper_srs, helper_rfe;
 ir_helper_fn helper_vmrs, helper_vmsr;                /* trans-vfp.c */
 ir_helper_fn helper_cp15_read64, helper_cp15_write64; /* cp15.c */
+ir_helper_fn helper_cp14_read, helper_cp14_write;     /* cp14.c */
 ir_helper_fn helper_banked_read, helper_banked_write; /* helpers.c */
 /* helpers-media.c: saturating, parallel and DSP multiply arithmetic (trans-media.c). */
 ir_helper_fn helper_qaddsub, helper_ssat, helper_usat, helper_ssat16, helper_usat16,

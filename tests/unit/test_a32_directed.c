@@ -682,6 +682,21 @@ static void test_exclusive_watch_shootdown(void)
     g_free(excl);
 }
 
+/* CP14 as a Cortex-A15 without an external debugger shows it (cp14.c). */
+static void test_cp14(void)
+{
+    struct t *t = t_new();
+    g_assert_cmphex(t_one(t, 0xee100e10u, 0), ==, 0x3515f021u); /* mrc p14,0,r0,c0,c0,0 DBGDIDR */
+    g_assert_cmpint(t_vector(t), ==, -1);
+    t_one(t, 0xeec10e10u, 0x40001000u);                         /* mcr p14,6,r0,c1,c0,0: TEEHBR */
+    g_assert_cmphex(t_one(t, 0xeed10e10u, 0), ==, 0x40001000u); /* mrc p14,6,r0,c1,c0,0 */
+    g_assert_cmphex(t_one(t, 0xeef10e10u, 5), ==, 0);           /* mrc p14,7,r0,c1,c0,0: JOSCR */
+    g_assert_cmphex(t_one(t, 0xee110e91u, 7), ==, 0);           /* mrc p14,0,r0,c1,c1,4: DBGOSLSR */
+    t_one(t, 0xee300e10u, 0); /* mrc p14,1,...: no such register */
+    g_assert_cmpint(t_vector(t), ==, 0x04);
+    t_free(t);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -704,6 +719,7 @@ int main(int argc, char **argv)
     g_test_add_func("/a32/wfe-sev", test_wfe_sev);
     g_test_add_func("/a32/abort-loop-halts", test_abort_loop_halts);
     g_test_add_func("/a32/exclusive-aba", test_exclusive_aba);
+    g_test_add_func("/a32/cp14", test_cp14);
     g_test_add_func("/a32/exclusive-watch-shootdown", test_exclusive_watch_shootdown);
     return g_test_run();
 }
