@@ -21,9 +21,8 @@
 
 #include "target-arm/translate.h"
 
-#define SCTLR_SW        (1u << 10)
-#define EXCL_SPIN       64u      /* pauses before a bucket waiter yields its host CPU */
-#define EXCL_WATCH_WAIT 1000000u /* yields before taking over a stalled page watch */
+#define SCTLR_SW  (1u << 10)
+#define EXCL_SPIN 64u /* pauses before a bucket waiter yields its host CPU */
 
 static bool excl_is_ram(const struct arm_cpu *cpu, uint32_t pa, unsigned bytes)
 {
@@ -117,21 +116,18 @@ void excl_hold_end(struct excl_hold *h)
     }
 }
 
-/* Makes ram_page watched before this CPU relies on it. Another vCPU may be marking it
- * already: wait for it, or (it may have died meanwhile) do the shootdown again. */
+/* Makes ram_page watched before this CPU relies on it. If another vCPU is marking it
+ * at the same time, this one does the shootdown too rather than wait for that one: a
+ * vCPU waiting inside guest code would hold up the other's shootdown (which waits for
+ * every vCPU inside guest code), while two shootdowns at once wait for each other
+ * outside it. */
 static void excl_watch(struct arm_cpu *cpu, uint32_t rp)
 {
     _Atomic uint8_t *w = &cpu->excl->watch[rp];
     if (atomic_load_explicit(w, memory_order_acquire) == WATCH_ON)
         return;
     uint8_t expect = WATCH_NONE;
-    if (!atomic_compare_exchange_strong(w, &expect, WATCH_STARTING)) {
-        for (unsigned i = 0; i < EXCL_WATCH_WAIT; i++) {
-            if (atomic_load_explicit(w, memory_order_acquire) == WATCH_ON)
-                return;
-            sched_yield();
-        }
-    }
+    atomic_compare_exchange_strong(w, &expect, WATCH_STARTING);
     if (cpu->env.watch_page)
         cpu->env.watch_page(cpu->env.opaque, rp);
     tlb_flush(cpu); /* this CPU's own fast entries for the page too */
