@@ -89,21 +89,22 @@ void core_maint_take(struct core *c)
     atomic_store_explicit(&c->cpu->maint_ack, seq, memory_order_release);
 }
 
+/* Asks vCPU i to drop what, and kicks it; this vCPU's next DSB waits for it. */
+static void core_maint_post(struct core *c, unsigned i, uint32_t what)
+{
+    struct ctrl_cpu *t = &c->ctrl->cpu[i];
+    atomic_fetch_or_explicit(&t->maint_req, what, memory_order_release);
+    c->maint_wait[i] = atomic_fetch_add_explicit(&t->maint_seq, 1, memory_order_acq_rel) + 1;
+    c->maint_pending |= 1u << i;
+    doorbell_kick_cpus(c->ctrl, c->mbox.fd, 1u << i, EXIT_REQ_MAINT, c->index);
+}
+
 void core_maintain(void *opaque, uint32_t what)
 {
     struct core *c = opaque;
-    unsigned n = c->ctrl->hdr.ncpus;
-    uint32_t kick = 0;
-    for (unsigned i = 0; i < n; i++) {
-        if (i == c->index || !atomic_load(&c->ctrl->ep[i].alive))
-            continue;
-        struct ctrl_cpu *t = &c->ctrl->cpu[i];
-        atomic_fetch_or_explicit(&t->maint_req, what, memory_order_release);
-        c->maint_wait[i] = atomic_fetch_add_explicit(&t->maint_seq, 1, memory_order_acq_rel) + 1;
-        c->maint_pending |= 1u << i;
-        kick |= 1u << i;
-    }
-    doorbell_kick_cpus(c->ctrl, c->mbox.fd, kick, EXIT_REQ_MAINT, c->index);
+    for (unsigned i = 0; i < c->ctrl->hdr.ncpus; i++)
+        if (i != c->index && atomic_load(&c->ctrl->ep[i].alive))
+            core_maint_post(c, i, what);
 }
 
 void core_dsb(void *opaque)
@@ -150,11 +151,7 @@ void core_code_written(void *opaque, uint32_t ram_page, uint32_t mask)
             continue;
         struct msg_code_inval m = {.ram_page = ram_page};
         msg_init(&m.hdr, MSG_CODE_INVAL);
-        if (mbox_try_send(&c->mbox, i, &m.hdr) == 0)
-            continue;
-        struct ctrl_cpu *t = &c->ctrl->cpu[i];
-        atomic_fetch_or_explicit(&t->maint_req, MAINT_CODE, memory_order_release);
-        atomic_fetch_add_explicit(&t->maint_seq, 1, memory_order_acq_rel);
-        doorbell_kick_cpus(c->ctrl, c->mbox.fd, 1u << i, EXIT_REQ_MAINT, c->index);
+        if (mbox_try_send(&c->mbox, i, &m.hdr) != 0)
+            core_maint_post(c, i, MAINT_CODE);
     }
 }

@@ -24,11 +24,6 @@
 #define SCTLR_SW  (1u << 10)
 #define EXCL_SPIN 64u /* pauses before a bucket waiter yields its host CPU */
 
-static bool excl_is_ram(const struct arm_cpu *cpu, uint32_t pa, unsigned bytes)
-{
-    return pa >= cpu->env.ram_base && pa - cpu->env.ram_base + bytes <= cpu->env.ram_size;
-}
-
 static uint32_t excl_ram_page(const struct arm_cpu *cpu, uint32_t pa)
 {
     return (uint32_t)((pa - cpu->env.ram_base) >> PAGE_BITS);
@@ -155,7 +150,7 @@ uint32_t helper_ldrex(struct arm_cpu *cpu, uint32_t addr, uint32_t b, uint32_t c
     uint32_t pa, seq = 0;
     if (!mem_translate(cpu, addr, arm_mmu_idx(r), MEM_READ, &pa))
         return 0;
-    if (excl_is_ram(cpu, pa, size)) {
+    if (arm_ram_holds(cpu, pa, size)) {
         excl_watch(cpu, excl_ram_page(cpu, pa));
         seq = excl_settled(excl_bucket(cpu, pa));
     }
@@ -198,8 +193,8 @@ uint32_t helper_strex(struct arm_cpu *cpu, uint32_t addr, uint32_t lo, uint32_t 
     r->excl_open = 0;
     if (!pass)
         return 1;
-    uint32_t pa = addr;                /* flat */
-    if (!excl_is_ram(cpu, pa, size)) { /* a device: the store as a plain one */
+    uint32_t pa = addr;                  /* flat */
+    if (!arm_ram_holds(cpu, pa, size)) { /* a device: the store as a plain one */
         if (!mem_store(cpu, addr, excl_memf(imm), lo) ||
             (dual && !mem_store(cpu, addr + 4, excl_memf(imm), hi)))
             return 0;

@@ -33,7 +33,8 @@
     X(XOR)                                                                                         \
     X(BIC)                                                                                         \
     X(MUL)                                                                                         \
-    X(NOT) X(LSL) X(LSR) X(ASR) X(ROR) /* d = a shifted by b[7:0], ARM register-shift rules */     \
+    X(NOT)                                                                                         \
+    X(LSL) X(LSR) X(ASR) X(ROR) /* d = a shifted by b[7:0], ARM register-shift rules */            \
         X(LSL_C) X(LSR_C) X(ASR_C) X(ROR_C) /* as above, c = carry out (C if b[7:0] == 0) */       \
         X(RRX)                              /* d = C:a[31:1] */                                    \
         X(RRX_C)                            /* d = a[0] */                                         \
@@ -193,6 +194,12 @@ struct mmu_result {
 bool mmu_enabled(const struct arm_regs *r);
 int mmu_translate(struct arm_cpu *cpu, uint32_t va, bool user, struct mmu_result *out);
 uint32_t mmu_permission_fsr(const struct mmu_result *m);
+/* Whether the bytes pa .. pa + bytes - 1 are all guest RAM. */
+static inline bool arm_ram_holds(const struct arm_cpu *cpu, uint32_t pa, unsigned bytes)
+{
+    return pa >= cpu->env.ram_base && pa - cpu->env.ram_base + bytes <= cpu->env.ram_size;
+}
+
 /* excl.c: the global exclusive monitor. A store to RAM pages exclusives use takes the
  * slow path, which holds the granules' buckets around it (excl_hold_begin/end). */
 struct excl_hold {

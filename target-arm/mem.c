@@ -27,11 +27,6 @@ void tlb_flush(struct arm_cpu *cpu)
         }
 }
 
-static bool mem_is_ram(const struct arm_cpu *cpu, uint32_t pa)
-{
-    return pa >= cpu->env.ram_base && pa - cpu->env.ram_base < cpu->env.ram_size;
-}
-
 /* Fills the entry for va's page from its translation. A fault leaves every tag invalid:
  * the slow path translates again and raises it. */
 static struct tlb_entry *tlb_fill(struct arm_cpu *cpu, uint32_t va, int idx)
@@ -45,7 +40,7 @@ static struct tlb_entry *tlb_fill(struct arm_cpu *cpu, uint32_t va, int idx)
     if (mmu_translate(cpu, page, idx == MMU_IDX_USER, &m))
         return e;
     uint32_t pa = m.pa & PAGE_MASK;
-    if (mem_is_ram(cpu, pa)) {
+    if (arm_ram_holds(cpu, pa, 1)) {
         uint32_t rp = (pa - (uint32_t)cpu->env.ram_base) >> PAGE_BITS;
         e->addend = (uintptr_t)cpu->env.ram + (pa - (uint32_t)cpu->env.ram_base) - page;
         e->addr_read = m.read ? page : TLB_INVALID;
@@ -143,7 +138,7 @@ static bool mem_translate_bytes(struct arm_cpu *cpu, uint32_t va, unsigned bytes
 static bool mem_bytes_in_ram(const struct arm_cpu *cpu, const uint32_t *pa, unsigned bytes)
 {
     for (unsigned i = 0; i < bytes; i++)
-        if (!mem_is_ram(cpu, pa[i]))
+        if (!arm_ram_holds(cpu, pa[i], 1))
             return false;
     return true;
 }
@@ -163,7 +158,7 @@ static bool mem_load_slow(struct arm_cpu *cpu, uint32_t va, unsigned flags, uint
         return true;
     }
     uint64_t v64;
-    if (!mem_is_ram(cpu, pa[0]) && pa[bytes - 1] == pa[0] + bytes - 1 && cpu->env.io_read &&
+    if (!arm_ram_holds(cpu, pa[0], 1) && pa[bytes - 1] == pa[0] + bytes - 1 && cpu->env.io_read &&
         cpu->env.io_read(cpu->env.opaque, pa[0], bytes, &v64)) {
         *value = (uint32_t)v64;
         return true;
@@ -222,7 +217,7 @@ static bool mem_store_slow(struct arm_cpu *cpu, uint32_t va, unsigned flags, uin
             code_page_written(cpu, (pa[bytes - 1] - base) >> PAGE_BITS);
         return true;
     }
-    if (!mem_is_ram(cpu, pa[0]) && pa[bytes - 1] == pa[0] + bytes - 1 && cpu->env.io_write &&
+    if (!arm_ram_holds(cpu, pa[0], 1) && pa[bytes - 1] == pa[0] + bytes - 1 && cpu->env.io_write &&
         cpu->env.io_write(cpu->env.opaque, pa[0], bytes, v))
         return true;
     arm_data_abort(cpu, va, FSR_SYNC_EXTERNAL, true);
@@ -258,7 +253,7 @@ bool mem_store(struct arm_cpu *cpu, uint32_t va, unsigned flags, uint32_t value)
 
 uint8_t *mem_atomic_ptr(struct arm_cpu *cpu, uint32_t pa, unsigned bytes)
 {
-    if (!mem_is_ram(cpu, pa) || !mem_is_ram(cpu, pa + bytes - 1))
+    if (!arm_ram_holds(cpu, pa, bytes))
         return NULL;
     return cpu->env.ram + (pa - cpu->env.ram_base);
 }

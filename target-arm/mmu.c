@@ -32,7 +32,7 @@ bool mmu_enabled(const struct arm_regs *r)
 /* A translation-table word (walks are little-endian here: SCTLR.EE is not modelled). */
 static bool mmu_read_desc(const struct arm_cpu *cpu, uint32_t pa, uint32_t *desc)
 {
-    if (pa < cpu->env.ram_base || pa - cpu->env.ram_base + 4 > cpu->env.ram_size)
+    if (!arm_ram_holds(cpu, pa, 4))
         return false;
     memcpy(desc, cpu->env.ram + (pa - cpu->env.ram_base), 4);
     return true;

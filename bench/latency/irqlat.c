@@ -66,20 +66,9 @@ static void wait_for(volatile uint32_t *counter, uint32_t seen)
     irq_unmask();
 }
 
-static void sort(uint32_t *v, unsigned n)
-{
-    for (unsigned i = 1; i < n; i++) {
-        uint32_t x = v[i];
-        unsigned j = i;
-        for (; j > 0 && v[j - 1] > x; j--)
-            v[j] = v[j - 1];
-        v[j] = x;
-    }
-}
-
 static void report(const char *name, unsigned n)
 {
-    sort(samples, n);
+    sort_u32(samples, n);
     printf("%s samples=%u median=%u p90=%u min=%u\n", name, n, samples[n / 2] * NS_PER_TICK,
            samples[n * 9 / 10] * NS_PER_TICK, samples[0] * NS_PER_TICK);
 }

@@ -16,22 +16,9 @@
 static volatile uint32_t word __attribute__((aligned(64)));
 static volatile uint32_t neighbour[15]; /* the rest of word's 64-byte granule */
 
-static void increment(void)
-{
-    uint32_t v, fail;
-    __asm__ volatile("1: ldrex %0, [%2]\n\t"
-                     "add %0, %0, #1\n\t"
-                     "strex %1, %0, [%2]\n\t"
-                     "teq %1, #0\n\t"
-                     "bne 1b"
-                     : "=&r"(v), "=&r"(fail)
-                     : "r"(&word)
-                     : "cc", "memory");
-}
-
 static void round_of_work(uint32_t i)
 {
-    increment();
+    atomic_add_relaxed(&word, 1);
     neighbour[i % 15] = i; /* a plain store in the marked granule */
     if ((i & 255) == 0) {
         CP15_WRITE(0, c8, c3, 0, 0); /* TLBIALLIS */

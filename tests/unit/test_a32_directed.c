@@ -576,17 +576,32 @@ static void test_abort_loop_halts(void)
     t_free(t);
 }
 
+/* Two CPUs of one machine: shared RAM and a shared global monitor. */
+static struct ctrl_excl *t_pair_new(struct t **a, struct t **b)
+{
+    struct ctrl_excl *excl = g_new0(struct ctrl_excl, 1);
+    *a = t_new_on(NULL, excl, 0);
+    *b = t_new_on((*a)->ram, excl, 1);
+    (*a)->peer = *b;
+    (*b)->peer = *a;
+    return excl;
+}
+
+static void t_pair_free(struct t *a, struct t *b, struct ctrl_excl *excl)
+{
+    t_free(b);
+    t_free(a);
+    g_free(excl);
+}
+
 /* The global monitor (A3.4): after A's LDREX, any store by B to the reservation granule,
  * even of the value already there, fails A's STREX — the ABA case a compare-and-swap
  * STREX misses; a store to another granule does not (unless it shares a bucket, which
  * these addresses do not). */
 static void test_exclusive_aba(void)
 {
-    struct ctrl_excl *excl = g_new0(struct ctrl_excl, 1);
-    struct t *a = t_new_on(NULL, excl, 0);
-    struct t *b = t_new_on(a->ram, excl, 1);
-    a->peer = b;
-    b->peer = a;
+    struct t *a, *b;
+    struct ctrl_excl *excl = t_pair_new(&a, &b);
     /* B stores to the page before anyone marks it: its TLB has a fast write entry, which
      * A's first LDREX there must take away (the shootdown). */
     b->regs.r[0] = DATA;
@@ -638,9 +653,7 @@ static void test_exclusive_aba(void)
     uint32_t strex[] = {0xe1803f92u};
     t_run(a, strex, 1);
     g_assert_cmpuint(a->regs.r[3], ==, 1);
-    t_free(b);
-    t_free(a);
-    g_free(excl);
+    t_pair_free(a, b, excl);
 }
 
 /* Runs the code at RAM_BASE + off without dropping the CPU's caches (its TLB stays). */
@@ -659,11 +672,8 @@ static void t_run_warm(struct t *t, uint32_t off, const uint32_t *code, unsigned
  * value after A's LDREX, and A's STREX must still fail. */
 static void test_exclusive_watch_shootdown(void)
 {
-    struct ctrl_excl *excl = g_new0(struct ctrl_excl, 1);
-    struct t *a = t_new_on(NULL, excl, 0);
-    struct t *b = t_new_on(a->ram, excl, 1);
-    a->peer = b;
-    b->peer = a;
+    struct t *a, *b;
+    struct ctrl_excl *excl = t_pair_new(&a, &b);
     uint32_t word = 0x1234;
     memcpy(a->ram + (DATA - RAM_BASE), &word, 4);
     b->regs.r[0] = a->regs.r[0] = DATA;
@@ -677,9 +687,7 @@ static void test_exclusive_watch_shootdown(void)
     uint32_t strex[] = {0xe1803f92u}; /* strex r3, r2, [r0] */
     t_run_warm(a, 0x300, strex, 1);
     g_assert_cmpuint(a->regs.r[3], ==, 1);
-    t_free(b);
-    t_free(a);
-    g_free(excl);
+    t_pair_free(a, b, excl);
 }
 
 /* CP14 as a Cortex-A15 without an external debugger shows it (cp14.c). */

@@ -47,3 +47,14 @@ int memcmp(const void *a, const void *b, size_t n)
             return *pa - *pb;
     return 0;
 }
+
+void sort_u32(uint32_t *v, unsigned n)
+{
+    for (unsigned i = 1; i < n; i++) {
+        uint32_t x = v[i];
+        unsigned j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}

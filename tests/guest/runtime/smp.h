@@ -71,12 +71,12 @@ static inline uint32_t smp_mpidr(unsigned cpu)
     return cpu;
 }
 
-/* Adds v to *p atomically and returns the new value; a full barrier (DMB) on each side. */
-static inline uint32_t atomic_add(volatile uint32_t *p, uint32_t v)
+/* Adds v to *p atomically (LDREX/ADD/STREX until the STREX succeeds) and returns the
+   new value; no barrier. */
+static inline uint32_t atomic_add_relaxed(volatile uint32_t *p, uint32_t v)
 {
     uint32_t res, fail;
 
-    dmb();
     __asm__ volatile("1:	ldrex	%0, [%2]\n\t"
                      "add	%0, %0, %3\n\t"
                      "strex	%1, %0, [%2]\n\t"
@@ -85,6 +85,14 @@ static inline uint32_t atomic_add(volatile uint32_t *p, uint32_t v)
                      : "=&r"(res), "=&r"(fail)
                      : "r"(p), "r"(v)
                      : "cc", "memory");
+    return res;
+}
+
+/* The same with a full barrier (DMB) on each side. */
+static inline uint32_t atomic_add(volatile uint32_t *p, uint32_t v)
+{
+    dmb();
+    uint32_t res = atomic_add_relaxed(p, v);
     dmb();
     return res;
 }
