@@ -97,6 +97,16 @@ struct machine {
 /* vcpu.c: process life cycle and supervision. */
 int vcpu_spawn(struct machine *m, unsigned index);
 void vcpu_kill_all(struct machine *m);
+/* Crash recovery (docs/operations.md). vcpu_restart ends vCPU index's process (if it
+ * lives) and starts a new one that takes the architectural state from the control
+ * region: 0, or -errno (-ESRCH: no such vCPU; -EBUSY: the machine is stopping or
+ * resetting). vcpu_inject_crash arms a fault in vCPU index (enum cpu_inject): 0 or
+ * -errno. machine_crash_reports: the crash reports so far, oldest first (at most
+ * MACHINE_CRASH_REPORTS; each a multi-line text), owned by the machine. */
+int vcpu_restart(struct machine *m, unsigned index);
+int vcpu_inject_crash(struct machine *m, unsigned index, unsigned kind);
+#define MACHINE_CRASH_REPORTS 16u
+const GPtrArray *machine_crash_reports(struct machine *m);
 void vcpu_release(struct machine *m);
 
 /* machine.c */

@@ -36,6 +36,7 @@ struct core {
     uint32_t seen_epoch;    /* the watch epoch this vCPU's TLB was last flushed for */
     uint32_t maint_pending; /* vCPUs whose acknowledgement a DSB awaits */
     uint32_t maint_wait[CTRL_MAX_CPUS]; /* the maint_seq each must acknowledge */
+    struct arm_cpu_stats stats_base;    /* the counters earlier processes left */
 };
 
 /* loop.c: exit requests -> messages -> execute -> wait. Returns the exit status. */

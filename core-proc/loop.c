@@ -105,6 +105,12 @@ static bool core_take_exit_requests(struct core *c)
     uint32_t req = atomic_exchange_explicit(&c->cpu->exit_request, 0, memory_order_acq_rel);
     if (req)
         atomic_fetch_add_explicit(&c->cpu->counters.exits, 1, memory_order_relaxed);
+    for (uint32_t bits = req; bits; bits &= bits - 1) {
+        unsigned cause = (unsigned)__builtin_ctz(bits);
+        if (cause < CPU_EXIT_CAUSES)
+            atomic_fetch_add_explicit(&c->cpu->counters.exit_cause[cause], 1,
+                                      memory_order_relaxed);
+    }
     if (req & EXIT_REQ_MAINT)
         core_maint_take(c);
     if (req & EXIT_REQ_POWER)
@@ -124,6 +130,23 @@ static void core_announce(struct core *c)
         atomic_fetch_add_explicit(&c->cpu->counters.msgs_out, 1, memory_order_relaxed);
 }
 
+/* The CPU's own statistics into the shared counters, on top of what earlier processes
+ * of this vCPU counted (a restarted process starts its statistics at 0). */
+static void core_publish_stats(struct core *c)
+{
+    struct arm_cpu_stats st;
+    arm_cpu_stats(c->arm, &st);
+    struct cpu_counters *k = &c->cpu->counters;
+    const struct arm_cpu_stats *b = &c->stats_base;
+    atomic_store_explicit(&k->blocks, b->blocks + st.blocks, memory_order_relaxed);
+    atomic_store_explicit(&k->insns, b->insns + st.insns, memory_order_relaxed);
+    atomic_store_explicit(&k->translations, b->translations + st.translations,
+                          memory_order_relaxed);
+    atomic_store_explicit(&k->tlb_misses, b->tlb_misses + st.tlb_misses, memory_order_relaxed);
+    atomic_store_explicit(&k->code_invalidations, b->code_invalidations + st.code_invalidations,
+                          memory_order_relaxed);
+}
+
 /* Runs guest code until something needs the loop; false when the vCPU waits. */
 static bool core_execute(struct core *c)
 {
@@ -132,10 +155,7 @@ static bool core_execute(struct core *c)
     core_enter(c);
     enum arm_exit_reason why = arm_cpu_run(c->arm, 0);
     core_leave(c);
-    struct arm_cpu_stats st;
-    arm_cpu_stats(c->arm, &st);
-    atomic_store_explicit(&c->cpu->counters.blocks, st.blocks, memory_order_relaxed);
-    atomic_store_explicit(&c->cpu->counters.insns, st.insns, memory_order_relaxed);
+    core_publish_stats(c);
     switch (why) {
     case ARM_EXIT_WFI: atomic_store(&c->cpu->run_state, CPU_WFI); return false;
     case ARM_EXIT_WFE: atomic_store(&c->cpu->run_state, CPU_WFE); return false;
@@ -171,6 +191,14 @@ int core_run(struct core *c)
     if (core_board_init(c) < 0)
         return 1;
     c->arm = core_cpu_new(c);
+    struct cpu_counters *k = &c->cpu->counters;
+    c->stats_base = (struct arm_cpu_stats){
+        .blocks = atomic_load(&k->blocks),
+        .insns = atomic_load(&k->insns),
+        .translations = atomic_load(&k->translations),
+        .tlb_misses = atomic_load(&k->tlb_misses),
+        .code_invalidations = atomic_load(&k->code_invalidations),
+    };
     core_announce(c);
     log_item(LOG_SUP, "vCPU %u up (state %s, pc 0x%08x)", c->index,
              cpu_state_name(atomic_load(&c->cpu->run_state)), c->cpu->regs.r[15]);

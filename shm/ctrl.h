@@ -15,7 +15,7 @@
 #include "shm/ring.h"
 
 #define CTRL_MAGIC          0x45524f4352455000ull /* "\0PERCORE" little-endian */
-#define CTRL_LAYOUT_VERSION 4u
+#define CTRL_LAYOUT_VERSION 5u
 #define CTRL_MAX_CPUS       8u
 /* Endpoints 0..CTRL_MAX_CPUS-1 are vCPUs; the coordinator is the last one. */
 #define CTRL_EP_COORD   CTRL_MAX_CPUS
@@ -51,6 +51,8 @@ enum cpu_exit_request {
     EXIT_REQ_TLB = 1u << 6,   /* the watch epoch moved: leave guest code (and flush) */
     EXIT_REQ_MAINT = 1u << 7, /* broadcast maintenance (maint_req) to act on */
     EXIT_REQ_HOLD = 1u << 8,  /* stop-the-world: park at the block boundary (hold) */
+    EXIT_REQ_CRASH = 1u << 9, /* fault injection armed (crash.inject): a test's crash */
+    EXIT_REQ_DEBUG = 1u << 10, /* the guest debugger changed this vCPU's debug state */
 };
 
 /* What broadcast maintenance asks a vCPU to drop (its maint_req word). */
@@ -152,17 +154,62 @@ static inline void arm_regs_set_cpsr_bits(struct arm_regs *r, uint32_t v)
     r->ge = (v >> 16) & 0xf;
 }
 
+/* Exit-request causes counted per bit of the word (enum cpu_exit_request). */
+#define CPU_EXIT_CAUSES 16u
+
 struct cpu_counters {
     _Atomic uint64_t blocks;
     _Atomic uint64_t insns;
+    _Atomic uint64_t translations; /* blocks translated */
+    _Atomic uint64_t tlb_misses;
+    _Atomic uint64_t code_invalidations; /* blocks dropped because their code changed */
     _Atomic uint64_t msgs_in;
     _Atomic uint64_t msgs_out;
     _Atomic uint64_t wakeups;          /* returns from a doorbell wait */
     _Atomic uint64_t exits;            /* exit requests taken */
     _Atomic uint64_t watch_shootdowns; /* pages this vCPU's LDREX marked (a TLB shootdown) */
-    uint64_t spare[1];
+    _Atomic uint64_t restarts;         /* new processes started for this vCPU after a crash */
+    uint64_t spare[5];
+    _Atomic uint64_t exit_cause[CPU_EXIT_CAUSES]; /* exit requests taken, per bit */
 };
-_Static_assert(sizeof(struct cpu_counters) == 64, "counters size");
+_Static_assert(sizeof(struct cpu_counters) == 256, "counters size");
+
+/* Crash recovery (docs/operations.md). The vCPU process marks a translation in progress
+ * (translating, translating_pc) so that a crash there is known to have happened before
+ * the block ran; its fatal-signal handler leaves the signal, the faulting host address
+ * and a host backtrace here for the coordinator's report. The coordinator arms fault
+ * injection (inject, with EXIT_REQ_CRASH) and lists the guest pcs a restarted process
+ * must step through instead of translating as blocks (a translation that crashed twice). */
+#define CPU_CRASH_BT      24u
+#define CPU_CRASH_STEPPCS 8u
+enum cpu_inject {
+    INJECT_NONE = 0,
+    INJECT_EXEC = 1,             /* SIGSEGV at the next block boundary */
+    INJECT_TRANSLATE = 2,        /* SIGSEGV in the next translation, before its block runs */
+    INJECT_TRANSLATE_STICKY = 3, /* every translation of that block's pc, in every process */
+    INJECT_EXEC_STICKY = 4,      /* at every block boundary, in every process: a crash loop */
+};
+struct cpu_crash {
+    _Atomic uint32_t translating; /* 1 while a block is being translated */
+    uint32_t translating_pc;
+    _Atomic uint32_t inject;  /* enum cpu_inject, armed by the coordinator */
+    uint32_t inject_pc;       /* INJECT_TRANSLATE_STICKY: the pc it fires on (set on first) */
+    uint32_t n_step;          /* step_pc[0..n_step) are never translated as blocks */
+    uint32_t step_pc[CPU_CRASH_STEPPCS];
+    int32_t signal;           /* the fatal signal the handler saw (0: none recorded) */
+    uint32_t n_bt;            /* host backtrace frames */
+    uint32_t spare0;
+    uint64_t fault_addr;      /* si_addr */
+    uint64_t host_pc;         /* where the host faulted */
+    uint64_t exe_base;        /* percore-cpu's load address, to resolve bt[] offline */
+    uint64_t bt[CPU_CRASH_BT];
+    char spare[104];
+};
+_Static_assert(sizeof(struct cpu_crash) == 384, "crash block size");
+
+/* The guest debugger's per-vCPU state (docs/debugging.md) lives in the last 2 KiB of the
+ * vCPU block: see core-proc's gdbstub. */
+#define CPU_DEBUG_AREA 2048u
 
 struct ctrl_cpu {
     alignas(64) _Atomic uint32_t run_state;
@@ -188,7 +235,9 @@ struct ctrl_cpu {
     char pad0[8];
     alignas(64) struct arm_regs regs;
     struct cpu_counters counters;
-    char pad1[4096 - 64 - 1024 - 64];
+    struct cpu_crash crash;
+    char pad1[4096 - 64 - 1024 - 256 - 384 - CPU_DEBUG_AREA];
+    alignas(64) uint8_t debug[CPU_DEBUG_AREA];
 };
 _Static_assert(sizeof(struct ctrl_cpu) == 4096, "vCPU block is one page");
 _Static_assert(offsetof(struct ctrl_cpu, regs) == 64, "vCPU block layout");
