@@ -275,15 +275,37 @@ static uint32_t cli_debug(const char *s)
     return mask;
 }
 
-static enum crash_policy cli_on_crash(const char *s)
+/* --on-core-crash=halt|poweroff|restart[,limit=K][,window=SECONDS] */
+static void cli_on_crash(const char *s, struct machine_config *cfg)
 {
-    if (!s || strcmp(s, "halt") == 0)
-        return CRASH_HALT;
-    if (strcmp(s, "poweroff") == 0)
-        return CRASH_POWEROFF;
-    if (strcmp(s, "restart") == 0)
-        cli_fail("--on-core-crash: 'restart' is not implemented yet (halt or poweroff)");
-    cli_fail("--on-core-crash: unknown policy '%s' (halt or poweroff)", s);
+    cfg->on_crash = CRASH_HALT;
+    cfg->crash_limit = CRASH_LIMIT_DEFAULT;
+    cfg->crash_window = CRASH_WINDOW_DEFAULT;
+    if (!s)
+        return;
+    gchar **parts = g_strsplit(s, ",", -1);
+    if (strcmp(parts[0], "halt") == 0)
+        cfg->on_crash = CRASH_HALT;
+    else if (strcmp(parts[0], "poweroff") == 0)
+        cfg->on_crash = CRASH_POWEROFF;
+    else if (strcmp(parts[0], "restart") == 0)
+        cfg->on_crash = CRASH_RESTART;
+    else
+        cli_fail("--on-core-crash: unknown policy '%s' (halt, poweroff or restart)", parts[0]);
+    for (unsigned i = 1; parts[i]; i++) {
+        unsigned *field = g_str_has_prefix(parts[i], "limit=")    ? &cfg->crash_limit
+                          : g_str_has_prefix(parts[i], "window=") ? &cfg->crash_window
+                                                                  : NULL;
+        char *end;
+        const char *v = field ? strchr(parts[i], '=') + 1 : "";
+        unsigned long n = strtoul(v, &end, 10);
+        if (cfg->on_crash != CRASH_RESTART || !field || !*v || *end || n < 1 || n > 1000000)
+            cli_fail("--on-core-crash: bad '%s' (restart takes limit=K and window=SECONDS, "
+                     "both at least 1)",
+                     parts[i]);
+        *field = (unsigned)n;
+    }
+    g_strfreev(parts);
 }
 
 /* -kernel is read and checked here, so that a bad image is one line and status 2
@@ -382,7 +404,7 @@ int main(int argc, char **argv)
     cfg.ncpus = cli_smp(c.smp);
     cfg.ram_size = cli_mem(c.mem);
     cfg.log_items = cli_debug(c.debug);
-    cfg.on_crash = cli_on_crash(c.on_crash);
+    cli_on_crash(c.on_crash, &cfg);
     cfg.nographic = c.nographic;
     cli_serial(&cfg, c.serial);
     cli_check_file("-kernel", c.kernel);

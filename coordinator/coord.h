@@ -66,6 +66,15 @@ struct vcpu_proc {
     struct event *ev_exit;
     bool running; /* process exists and has not been reaped */
     bool started; /* MSG_CPU_STARTED received */
+    /* Crash recovery (recovery.c): a restart asked for (the kill that follows is not a
+     * crash), the run state it died in, when it was restarted lately, and the pc whose
+     * translation crashed it last and how many times in a row. */
+    bool restart_asked;
+    uint32_t state_before;
+    int64_t restart_at[16];
+    unsigned n_restarts;
+    uint32_t xlate_crash_pc;
+    unsigned xlate_crashes;
 };
 
 struct machine {
@@ -86,6 +95,7 @@ struct machine {
     unsigned stw_polls;
     void (*stw_then)(struct machine *m, uint32_t stuck);
     struct vcpu_proc cpu[CTRL_MAX_CPUS];
+    GPtrArray *crash_reports; /* strings, oldest first (recovery.c) */
     struct hw_bus bus; /* the coordinator's devices */
     struct serial serial;
     unsigned live;
@@ -107,6 +117,12 @@ int vcpu_restart(struct machine *m, unsigned index);
 int vcpu_inject_crash(struct machine *m, unsigned index, unsigned kind);
 #define MACHINE_CRASH_REPORTS 16u
 const GPtrArray *machine_crash_reports(struct machine *m);
+/* recovery.c: the report and the policy for a process that died unasked (how: "killed
+ * by signal 11 (SIGSEGV)"); true when a new process was started. vcpu_respawn starts a
+ * new process for a vCPU whose process is gone, in the run state it died in. */
+bool recovery_on_crash(struct machine *m, struct vcpu_proc *v, const char *how,
+                       uint32_t state_before);
+int vcpu_respawn(struct machine *m, unsigned index);
 void vcpu_release(struct machine *m);
 
 /* machine.c */

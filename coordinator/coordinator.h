@@ -17,7 +17,12 @@
 enum crash_policy {
     CRASH_HALT,     /* the crashed vCPU stays down, the others run on */
     CRASH_POWEROFF, /* the machine stops cleanly; percore exits non-zero */
+    CRASH_RESTART,  /* a new process takes the vCPU's state from the control region */
 };
+/* --on-core-crash=restart gives up (falls back to halt) after this many restarts of one
+ * vCPU within this many seconds: a crash loop must end. */
+#define CRASH_LIMIT_DEFAULT  5u
+#define CRASH_WINDOW_DEFAULT 10u
 
 enum serial_kind { SERIAL_STDIO, SERIAL_MON_STDIO, SERIAL_NONE, SERIAL_UNIX };
 
@@ -62,6 +67,7 @@ struct machine_config {
     const char *serial_path; /* SERIAL_UNIX */
     bool nographic, start_stopped, no_reboot;
     enum crash_policy on_crash;
+    unsigned crash_limit, crash_window; /* restart: at most limit restarts in window s */
     uint32_t log_items;
     const char *log_file;
     const char *cpu_binary; /* the core-proc executable */

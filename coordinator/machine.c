@@ -486,6 +486,7 @@ static void machine_teardown(struct machine *m)
     }
     hw_bus_destroy(&m->bus);
     serial_close(&m->serial);
+    g_ptr_array_unref(m->crash_reports);
     shm_region_unlink(&m->ram);
     shm_region_unlink(&m->ctrl_rgn);
     shm_region_unmap(&m->ram);
@@ -531,6 +532,7 @@ int coordinator_run(const struct machine_config *cfg)
     }
     for (unsigned i = 0; i < CTRL_MAX_CPUS; i++)
         m.cpu[i].pidfd = -1;
+    m.crash_reports = g_ptr_array_new_with_free_func(g_free);
     prctl(PR_SET_NAME, "percore-coord");
     /* A closed stdout or stderr (percore | head) is an EPIPE, not a death. */
     signal(SIGPIPE, SIG_IGN);

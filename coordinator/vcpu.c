@@ -140,26 +140,6 @@ static void vcpu_describe_exit(const siginfo_t *si, char *buf, size_t len)
     }
 }
 
-static void vcpu_report_crash(struct machine *m, struct vcpu_proc *v, const siginfo_t *si)
-{
-    struct ctrl_cpu *c = &m->ctrl->cpu[v->index];
-    char how[96], others[64] = "";
-    vcpu_describe_exit(si, how, sizeof(how));
-    for (unsigned i = 0; i < m->cfg->ncpus; i++)
-        if (m->cpu[i].running)
-            snprintf(others + strlen(others), sizeof(others) - strlen(others), "%s%u",
-                     others[0] ? "," : "", i);
-    char policy[128];
-    if (m->cfg->on_crash == CRASH_POWEROFF)
-        snprintf(policy, sizeof(policy), "poweroff: stopping the machine");
-    else if (others[0])
-        snprintf(policy, sizeof(policy), "halt: vCPUs %s keep running", others);
-    else
-        snprintf(policy, sizeof(policy), "halt: no vCPU is left running");
-    log_notice("vCPU %u (pid %d) %s; last PC=0x%08x CPSR=0x%08x; on-core-crash=%s", v->index,
-               (int)v->pid, how, c->regs.r[15], arm_regs_cpsr(&c->regs), policy);
-}
-
 static void vcpu_exited(evutil_socket_t fd, short what, void *arg)
 {
     struct vcpu_proc *v = arg;
@@ -170,6 +150,7 @@ static void vcpu_exited(evutil_socket_t fd, short what, void *arg)
         return; /* not reapable yet: the persistent event fires again */
     v->running = false;
     m->live--;
+    uint32_t state_before = atomic_load(&m->ctrl->cpu[v->index].run_state);
     event_free(v->ev_exit);
     v->ev_exit = NULL;
     close(v->pidfd);
@@ -189,13 +170,13 @@ static void vcpu_exited(evutil_socket_t fd, short what, void *arg)
         log_item(LOG_SUP, "vCPU %u: process %d exited", v->index, (int)v->pid);
     } else {
         atomic_store(&m->ctrl->cpu[v->index].run_state, CPU_CRASHED);
+        char how[96];
+        vcpu_describe_exit(&si, how, sizeof(how));
         if (!asked) {
-            vcpu_report_crash(m, v, &si);
-            if (m->cfg->on_crash == CRASH_POWEROFF)
+            if (!recovery_on_crash(m, v, how, state_before) &&
+                m->cfg->on_crash == CRASH_POWEROFF)
                 machine_stop(m, 1);
         } else {
-            char how[96];
-            vcpu_describe_exit(&si, how, sizeof(how));
             log_item(LOG_SUP, "vCPU %u: process %d %s while %s", v->index, (int)v->pid, how,
                      m->stopping ? "stopping" : "resetting");
         }

@@ -75,6 +75,15 @@ void core_maint_take(struct core *c);
 void core_code_page(void *opaque, uint32_t ram_page);
 void core_code_written(void *opaque, uint32_t ram_page, uint32_t mask);
 
+/* crash.c: crash recovery (docs/operations.md). core_crash_init installs the
+ * fatal-signal handler that leaves the report's facts in the control region;
+ * core_take_crash_request acts on EXIT_REQ_CRASH (fault injection); the translate
+ * hooks mark a translation in progress and choose step mode for pcs that crashed it. */
+int core_crash_init(struct core *c);
+void core_take_crash_request(struct core *c);
+bool core_translate_begin(void *opaque, uint32_t pc, uint32_t phys_pc);
+void core_translate_end(void *opaque);
+
 /* vcpu.c: the CPU's window on the machine: device accesses over the rings, PSCI. */
 struct arm_cpu *core_cpu_new(struct core *c);
 void core_on_mmio_data(struct core *c, const struct msg_mmio_data *d);

@@ -2,6 +2,7 @@
  * the doorbell when there is nothing to run (powered off, stopped, or in WFI). */
 #include <errno.h>
 #include <sched.h>
+#include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -111,6 +112,8 @@ static bool core_take_exit_requests(struct core *c)
             atomic_fetch_add_explicit(&c->cpu->counters.exit_cause[cause], 1,
                                       memory_order_relaxed);
     }
+    if (req & EXIT_REQ_CRASH)
+        core_take_crash_request(c);
     if (req & EXIT_REQ_MAINT)
         core_maint_take(c);
     if (req & EXIT_REQ_POWER)
@@ -199,6 +202,13 @@ int core_run(struct core *c)
         .tlb_misses = atomic_load(&k->tlb_misses),
         .code_invalidations = atomic_load(&k->code_invalidations),
     };
+    /* A restarted process: the timer's deadline and outputs from the registers, and the
+     * coordinator's answer awaited before the first GIC access (posted writes of the
+     * process before may still be on their way). */
+    core_timer_update(c);
+    c->posted = true;
+    if (core_crash_init(c) < 0)
+        log_notice("vCPU %u: cannot install the crash handler: %s", c->index, strerror(errno));
     core_announce(c);
     log_item(LOG_SUP, "vCPU %u up (state %s, pc 0x%08x)", c->index,
              cpu_state_name(atomic_load(&c->cpu->run_state)), c->cpu->regs.r[15]);

@@ -281,6 +281,8 @@ struct arm_cpu *core_cpu_new(struct core *c)
         .dsb = core_dsb,
         .code_page = core_code_page,
         .code_written = core_code_written,
+        .translate_begin = core_translate_begin,
+        .translate_end = core_translate_end,
         .log_tag = c->tag,
     };
     return arm_cpu_new(&env);

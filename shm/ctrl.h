@@ -203,7 +203,10 @@ struct cpu_crash {
     uint64_t host_pc;         /* where the host faulted */
     uint64_t exe_base;        /* percore-cpu's load address, to resolve bt[] offline */
     uint64_t bt[CPU_CRASH_BT];
-    char spare[104];
+    /* The guest block the crash happened in: the one being translated or the last one
+     * run (block_insns 0: not known yet, the translation had not finished). */
+    uint32_t block_pc, block_phys, block_insns;
+    char spare[92];
 };
 _Static_assert(sizeof(struct cpu_crash) == 384, "crash block size");
 

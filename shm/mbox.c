@@ -7,12 +7,30 @@
 
 #include "util/util.h"
 
+/* The sequence number of the last message pushed (or popped) on r; 0 for none. */
+static uint32_t mbox_ring_last_seq(const struct ring *r, bool pushed)
+{
+    uint64_t i = atomic_load(pushed ? &r->head : &r->tail);
+    if (!i || r->slots == 0 || r->slots > RING_MAX_SLOTS || (r->slots & (r->slots - 1)))
+        return 0;
+    return r->slot[(i - 1) & (r->slots - 1)].hdr.seq;
+}
+
 void mbox_init(struct mbox *m, struct ctrl *c, unsigned self, const int fds[CTRL_MAX_EPS])
 {
     memset(m, 0, sizeof(*m));
     m->ctrl = c;
     m->self = self;
     memcpy(m->fd, fds, sizeof(m->fd));
+    /* A process that replaces a dead one (crash recovery) goes on with the sequence
+     * numbers the rings hold: the last message pushed on each outbound ring, the last
+     * one taken from each inbound ring (slots are never cleared). Fresh rings give 0. */
+    for (unsigned ep = 0; ep < CTRL_MAX_EPS; ep++) {
+        if (ep == self || !mbox_ep_in_use(m, ep))
+            continue;
+        m->seq_out[ep] = mbox_ring_last_seq(ctrl_ring(c, self, ep), true);
+        m->seq_in[ep] = mbox_ring_last_seq(ctrl_ring(c, ep, self), false);
+    }
 }
 
 bool mbox_ep_in_use(const struct mbox *m, unsigned ep)

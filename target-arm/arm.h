@@ -59,6 +59,11 @@ struct arm_cpu_env {
      * must drop it). NULL: there are no others. */
     void (*code_page)(void *opaque, uint32_t ram_page);
     void (*code_written)(void *opaque, uint32_t ram_page, uint32_t mask);
+    /* Crash recovery: translate_begin(opaque, pc, phys_pc) before a block is translated,
+     * returning true when the block must be built in step mode (one instruction, for a
+     * pc whose translation crashed the process before); translate_end after. NULL: none. */
+    bool (*translate_begin)(void *opaque, uint32_t pc, uint32_t phys_pc);
+    void (*translate_end)(void *opaque);
     const char *log_tag;
 };
 
@@ -95,6 +100,18 @@ struct arm_cpu_stats {
     uint64_t blocks, insns, translations, tlb_misses, code_invalidations, chained;
 };
 void arm_cpu_stats(const struct arm_cpu *cpu, struct arm_cpu_stats *out);
+/* The block the CPU ran last (or runs now): its virtual and physical pc and length.
+ * False before the first block. For crash reports: it only reads the CPU. */
+bool arm_cpu_last_block(const struct arm_cpu *cpu, uint32_t *pc, uint32_t *phys_pc,
+                        unsigned *n_insns);
+
+/* A32 disassembly (capstone) of n_insns little-endian words at pc, one line of text
+ * each ("0x%08x:  WORD  mnemonic operands") to line(arg, text); *handle is opened on
+ * first use (0 before) and freed by arm_disas_close. The name of a CPSR mode. */
+void arm_disas(uintptr_t *handle, uint32_t pc, const uint8_t *code, unsigned n_insns,
+               void (*line)(void *arg, const char *text), void *arg);
+void arm_disas_close(uintptr_t *handle);
+const char *arm_mode_name(uint32_t mode);
 
 /* Interrupt lines into the CPU. */
 #define ARM_LINE_IRQ 1u

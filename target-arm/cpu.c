@@ -88,6 +88,18 @@ void arm_cpu_stats(const struct arm_cpu *cpu, struct arm_cpu_stats *out)
     *out = cpu->stats;
 }
 
+bool arm_cpu_last_block(const struct arm_cpu *cpu, uint32_t *pc, uint32_t *phys_pc,
+                        unsigned *n_insns)
+{
+    const struct tb *tb = cpu->last_tb;
+    if (!tb)
+        return false;
+    *pc = tb->pc;
+    *phys_pc = tb->phys_pc;
+    *n_insns = tb->n_insns;
+    return true;
+}
+
 static bool arm_cpu_runnable(struct arm_cpu *cpu)
 {
     if (!(cpu->regs->cpsr & CPSR_T))

@@ -7,35 +7,57 @@
 #include "target-arm/internal.h"
 #include "util/util.h"
 
-static bool disas_open(struct arm_cpu *cpu)
+static bool disas_open(uintptr_t *handle)
 {
-    if (cpu->cs_handle)
+    if (*handle)
         return true;
     csh h;
     if (cs_open(CS_ARCH_ARM, CS_MODE_ARM, &h) != CS_ERR_OK)
         return false;
-    cpu->cs_handle = (uintptr_t)h;
+    *handle = (uintptr_t)h;
     return true;
+}
+
+void arm_disas(uintptr_t *handle, uint32_t pc, const uint8_t *code, unsigned n_insns,
+               void (*line)(void *arg, const char *text), void *arg)
+{
+    cs_insn *insn = NULL;
+    size_t got = disas_open(handle) ? cs_disasm((csh)*handle, code, 4 * n_insns, pc, 0, &insn) : 0;
+    for (unsigned i = 0; i < n_insns; i++) {
+        uint32_t word = (uint32_t)code[4 * i] | (uint32_t)code[4 * i + 1] << 8 |
+                        (uint32_t)code[4 * i + 2] << 16 | (uint32_t)code[4 * i + 3] << 24;
+        char text[256 + 64];
+        /* capstone stops at the first word it cannot decode: say so for the rest */
+        if (i < got)
+            snprintf(text, sizeof(text), "0x%08x:  %08x  %s %s", pc + 4 * i, word,
+                     insn[i].mnemonic, insn[i].op_str);
+        else
+            snprintf(text, sizeof(text), "0x%08x:  %08x  (capstone: undecodable)", pc + 4 * i,
+                     word);
+        line(arg, text);
+    }
+    if (insn)
+        cs_free(insn, got);
+}
+
+void arm_disas_close(uintptr_t *handle)
+{
+    if (*handle) {
+        csh h = (csh)*handle;
+        cs_close(&h);
+        *handle = 0;
+    }
+}
+
+static void disas_log_line(void *arg, const char *text)
+{
+    log_item(LOG_IN_ASM, "%s", text);
 }
 
 void arm_log_in_asm(struct arm_cpu *cpu, uint32_t pc, const uint8_t *code, unsigned n_insns)
 {
     log_item(LOG_IN_ASM, "IN: 0x%08x, %u instructions", pc, n_insns);
-    cs_insn *insn = NULL;
-    size_t got =
-        disas_open(cpu) ? cs_disasm((csh)cpu->cs_handle, code, 4 * n_insns, pc, 0, &insn) : 0;
-    for (unsigned i = 0; i < n_insns; i++) {
-        uint32_t word = (uint32_t)code[4 * i] | (uint32_t)code[4 * i + 1] << 8 |
-                        (uint32_t)code[4 * i + 2] << 16 | (uint32_t)code[4 * i + 3] << 24;
-        /* capstone stops at the first word it cannot decode: say so for the rest */
-        if (i < got)
-            log_item(LOG_IN_ASM, "0x%08x:  %08x  %s %s", pc + 4 * i, word, insn[i].mnemonic,
-                     insn[i].op_str);
-        else
-            log_item(LOG_IN_ASM, "0x%08x:  %08x  (capstone: undecodable)", pc + 4 * i, word);
-    }
-    if (insn)
-        cs_free(insn, got);
+    arm_disas(&cpu->cs_handle, pc, code, n_insns, disas_log_line, NULL);
 }
 
 void arm_log_ops(const struct ir_op *ops, unsigned n)
@@ -53,7 +75,7 @@ void arm_log_exec(struct arm_cpu *cpu, const struct tb *tb)
              tb->n_insns);
 }
 
-static const char *arm_mode_name(uint32_t mode)
+const char *arm_mode_name(uint32_t mode)
 {
     switch (mode) {
     case ARM_MODE_USR: return "usr";
@@ -90,9 +112,5 @@ void arm_log_exception(struct arm_cpu *cpu, unsigned exc, uint32_t from, uint32_
 
 void arm_log_close(struct arm_cpu *cpu)
 {
-    if (cpu->cs_handle) {
-        csh h = (csh)cpu->cs_handle;
-        cs_close(&h);
-        cpu->cs_handle = 0;
-    }
+    arm_disas_close(&cpu->cs_handle);
 }

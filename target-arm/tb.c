@@ -94,6 +94,7 @@ void tb_flush_all(struct arm_cpu *cpu)
     memset(cpu->tb_jmp, 0, sizeof(cpu->tb_jmp));
     memset(cpu->page_tbs, 0, sizeof(*cpu->page_tbs) * cpu->n_pages);
     cpu->n_tbs = 0;
+    cpu->last_tb = NULL; /* freed with the rest */
     cpu->flush_pending = false;
     tlb_flush(cpu);
 }

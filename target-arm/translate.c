@@ -267,6 +267,10 @@ struct tb *arm_translate(struct arm_cpu *cpu, uint32_t pc, uint32_t phys_pc, uin
     uint32_t phys;
     const uint8_t *code = mem_code_ptr(cpu, pc, &phys);
     g_assert(code && phys == phys_pc);
+    /* Step mode: a block of one instruction, for a pc whose translation crashed a
+     * process of this vCPU twice (docs/operations.md, crash recovery). */
+    bool step = cpu->env.translate_begin && cpu->env.translate_begin(cpu->env.opaque, pc, phys_pc);
+    unsigned max_insns = step ? 1 : TB_MAX_INSNS;
     unsigned n = 0;
     bool prev_stored = false;
     s.pc = pc;
@@ -292,7 +296,7 @@ struct tb *arm_translate(struct arm_cpu *cpu, uint32_t pc, uint32_t phys_pc, uin
         s.pc += 4;
         if (!more)
             break;
-        if (n >= TB_MAX_INSNS || (s.pc & ~PAGE_MASK) == 0) {
+        if (n >= max_insns || (s.pc & ~PAGE_MASK) == 0) {
             emit(&s, IR_GOTO, IR_NONE, IR_NONE, IR_NONE, IR_NONE, s.pc, 0, 0);
             break;
         }
@@ -315,5 +319,7 @@ struct tb *arm_translate(struct arm_cpu *cpu, uint32_t pc, uint32_t phys_pc, uin
     tb->ops = g_renew(struct ir_op, s.ops, s.n_ops);
     tb->valid = true;
     cpu->stats.translations++;
+    if (cpu->env.translate_end)
+        cpu->env.translate_end(cpu->env.opaque);
     return tb;
 }

@@ -55,7 +55,8 @@ bad -d nosuchitem -- "-d: unknown log item 'nosuchitem'"
 bad -d sup,bogus -- "-d: unknown log item 'bogus'"
 bad -D "$TMP/dir/no/such/log" -- "-D: cannot open '$TMP/dir/no/such/log'"
 bad --on-core-crash=explode -- "--on-core-crash: unknown policy 'explode'"
-bad -on-core-crash restart -- "'restart' is not implemented yet"
+bad -on-core-crash restart,limit=0 -- "--on-core-crash: bad 'limit=0'"
+bad --on-core-crash=halt,limit=3 -- "--on-core-crash: bad 'limit=3' (restart takes limit=K"
 bad disk.img -- "unexpected argument 'disk.img'"
 
 good() { # good DESCRIPTION PATTERN ARGS...: status 0 and stdout matches
