@@ -20,11 +20,13 @@ struct cli {
     gchar *machine, *cpu, *smp, *mem, *kernel, *initrd, *append, *dtb, *serial;
     gchar *debug, *logfile, *on_crash;
     gboolean nographic, start_stopped, no_reboot, version;
+    gchar *wait_attach; /* --cpu-wait-attach N */
 };
 
 /* Options that take a value, by long name (short ones: M m d D). */
 static const char *const cli_value_opts[] = {
-    "machine", "cpu", "smp", "kernel", "initrd", "append", "dtb", "serial", "on-core-crash", NULL,
+    "machine", "cpu", "smp", "kernel", "initrd", "append", "dtb", "serial", "on-core-crash",
+    "cpu-wait-attach", NULL,
 };
 static const char *const cli_flag_opts[] = {
     "nographic", "no-reboot", "version", "help", "help-all", NULL,
@@ -107,6 +109,8 @@ static void cli_parse(int argc, char **argv, struct cli *c)
          "FILE"},
         {"on-core-crash", 0, 0, G_OPTION_ARG_FILENAME, &c->on_crash,
          "when a vCPU process dies: halt (default) or poweroff", "POLICY"},
+        {"cpu-wait-attach", 0, 0, G_OPTION_ARG_STRING, &c->wait_attach,
+         "vCPU N's process waits for a debugger (docs/debugging.md)", "N"},
         {"version", 0, 0, G_OPTION_ARG_NONE, &c->version, "print the version and exit", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
@@ -369,8 +373,23 @@ static int cli_dumpdtb(const struct boot_image *img, const char *path)
     return 0;
 }
 
+/* --cpu-wait-attach N: -1 without it. */
+static int cli_wait_attach(const char *s, unsigned ncpus)
+{
+    if (!s)
+        return -1;
+    char *end;
+    long n = strtol(s, &end, 10);
+    if (end == s || *end)
+        cli_fail("--cpu-wait-attach: '%s' is not a vCPU number", s);
+    if (n < 0 || n >= (long)ncpus)
+        cli_fail("--cpu-wait-attach: vCPU %ld does not exist (-smp %u)", n, ncpus);
+    return (int)n;
+}
+
 static void cli_free(struct cli *c)
 {
+    g_free(c->wait_attach);
     gchar *strs[] = {c->machine, c->cpu, c->smp,    c->mem,   c->kernel,  c->initrd,
                      c->append,  c->dtb, c->serial, c->debug, c->logfile, c->on_crash};
     for (unsigned i = 0; i < G_N_ELEMENTS(strs); i++)
@@ -405,6 +424,7 @@ int main(int argc, char **argv)
     cfg.ram_size = cli_mem(c.mem);
     cfg.log_items = cli_debug(c.debug);
     cli_on_crash(c.on_crash, &cfg);
+    cfg.wait_attach_cpu = cli_wait_attach(c.wait_attach, cfg.ncpus);
     cfg.nographic = c.nographic;
     cli_serial(&cfg, c.serial);
     cli_check_file("-kernel", c.kernel);

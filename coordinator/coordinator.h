@@ -68,6 +68,7 @@ struct machine_config {
     bool nographic, start_stopped, no_reboot;
     enum crash_policy on_crash;
     unsigned crash_limit, crash_window; /* restart: at most limit restarts in window s */
+    int wait_attach_cpu; /* --cpu-wait-attach: that vCPU's process waits for a debugger */
     uint32_t log_items;
     const char *log_file;
     const char *cpu_binary; /* the core-proc executable */

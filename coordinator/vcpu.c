@@ -79,6 +79,8 @@ static char **vcpu_argv(struct machine *m, unsigned index)
         else
             g_ptr_array_add(a, g_strdup_printf("--log-file=%s", m->cfg->log_file));
     }
+    if (m->cfg->wait_attach_cpu == (int)index)
+        g_ptr_array_add(a, g_strdup("--wait-attach"));
     g_ptr_array_add(a, NULL);
     g_string_free(fds, TRUE);
     return (char **)g_ptr_array_free(a, FALSE);

@@ -20,6 +20,7 @@ struct core {
     struct mbox mbox;
     int coord_pidfd; /* watched while waiting: the coordinator's death ends us */
     bool quit;
+    bool wait_attach; /* --cpu-wait-attach: wait for a debugger before running */
     struct arm_cpu *arm;
     char tag[32];
     /* A device read on its way: the reply's token, and what came back. */
@@ -83,6 +84,15 @@ int core_crash_init(struct core *c);
 void core_take_crash_request(struct core *c);
 bool core_translate_begin(void *opaque, uint32_t pc, uint32_t phys_pc);
 void core_translate_end(void *opaque);
+
+/* hostdebug.c: host gdb on this process (docs/debugging.md). core_this is the
+ * process's vCPU (for the crash handler and gdb); core_wait_attach waits, serving what
+ * other vCPUs need through serve (true: the process must end), until a debugger
+ * attaches or sets core_attach_go; core_debug_block_text is for gdb to call. */
+extern struct core *core_this;
+extern volatile int core_attach_go;
+void core_wait_attach(struct core *c, bool (*serve)(void *arg));
+const char *core_debug_block_text(void);
 
 /* vcpu.c: the CPU's window on the machine: device accesses over the rings, PSCI. */
 struct arm_cpu *core_cpu_new(struct core *c);

@@ -13,9 +13,6 @@
 #include "core-proc/core.h"
 #include "util/util.h"
 
-/* The fatal-signal handler's only way back to the vCPU: one per process, set once. */
-static struct core *crash_core;
-
 extern char __executable_start; /* the linker's: where percore-cpu is loaded */
 
 static void crash_write(const char *s)
@@ -28,7 +25,7 @@ static void crash_write(const char *s)
  * have left it inconsistent): the signal and the backtrace are recorded first. */
 static void crash_handler(int sig, siginfo_t *si, void *ucv)
 {
-    struct core *c = crash_core;
+    struct core *c = core_this;
     struct cpu_crash *k = &c->cpu->crash;
     k->signal = sig;
     k->fault_addr = (uintptr_t)si->si_addr;
@@ -62,7 +59,6 @@ static void crash_handler(int sig, siginfo_t *si, void *ucv)
 int core_crash_init(struct core *c)
 {
     static const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP};
-    crash_core = c;
     struct cpu_crash *k = &c->cpu->crash;
     k->exe_base = (uintptr_t)&__executable_start;
     void *prime[1];

@@ -205,6 +205,7 @@ int core_run(struct core *c)
     /* A restarted process: the timer's deadline and outputs from the registers, and the
      * coordinator's answer awaited before the first GIC access (posted writes of the
      * process before may still be on their way). */
+    core_this = c;
     core_timer_update(c);
     c->posted = true;
     if (core_crash_init(c) < 0)
@@ -212,6 +213,8 @@ int core_run(struct core *c)
     core_announce(c);
     log_item(LOG_SUP, "vCPU %u up (state %s, pc 0x%08x)", c->index,
              cpu_state_name(atomic_load(&c->cpu->run_state)), c->cpu->regs.r[15]);
+    if (c->wait_attach)
+        core_wait_attach(c, core_serve_parked);
     for (;;) {
         if (core_take_exit_requests(c))
             break;

@@ -14,6 +14,7 @@
 struct core_args {
     gint index, ram_fd, ctrl_fd;
     gchar *doorbells, *log_items, *log_file;
+    gboolean wait_attach;
 };
 
 static bool core_parse_args(int argc, char **argv, struct core_args *a)
@@ -26,6 +27,7 @@ static bool core_parse_args(int argc, char **argv, struct core_args *a)
         {"doorbells", 0, 0, G_OPTION_ARG_STRING, &a->doorbells, "doorbell eventfds", "FD,…"},
         {"log-items", 0, 0, G_OPTION_ARG_STRING, &a->log_items, "-d mask", "MASK"},
         {"log-file", 0, 0, G_OPTION_ARG_FILENAME, &a->log_file, "log file", "FILE"},
+        {"wait-attach", 0, 0, G_OPTION_ARG_NONE, &a->wait_attach, "wait for a debugger", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     if (!util_parse_options(argc, argv, "- one vCPU of a percore machine", entries))
@@ -97,6 +99,7 @@ int main(int argc, char **argv)
         return 2;
     }
     c.index = (unsigned)a.index;
+    c.wait_attach = a.wait_attach;
     if (core_map(&c, &a) < 0)
         return 1;
     c.cpu = &c.ctrl->cpu[c.index];

@@ -57,6 +57,7 @@ bad -D "$TMP/dir/no/such/log" -- "-D: cannot open '$TMP/dir/no/such/log'"
 bad --on-core-crash=explode -- "--on-core-crash: unknown policy 'explode'"
 bad -on-core-crash restart,limit=0 -- "--on-core-crash: bad 'limit=0'"
 bad --on-core-crash=halt,limit=3 -- "--on-core-crash: bad 'limit=3' (restart takes limit=K"
+bad --cpu-wait-attach=4 -smp 2 -- "--cpu-wait-attach: vCPU 4 does not exist (-smp 2)"
 bad disk.img -- "unexpected argument 'disk.img'"
 
 good() { # good DESCRIPTION PATTERN ARGS...: status 0 and stdout matches
