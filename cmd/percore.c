@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "coordinator/coordinator.h"
+#include "util/gdb.h"
 #include "util/util.h"
 
 #define EXIT_USAGE 2
@@ -20,6 +21,8 @@ struct cli {
     gchar *machine, *cpu, *smp, *mem, *kernel, *initrd, *append, *dtb, *serial;
     gchar *debug, *logfile, *on_crash;
     gboolean nographic, start_stopped, no_reboot, version;
+    gchar *gdb, *gdb_cpu; /* -gdb DEV, -gdb-cpu N,DEV (and -s) */
+    gboolean gdb_default;
     gchar *wait_attach; /* --cpu-wait-attach N */
 };
 
@@ -28,6 +31,8 @@ static const char *const cli_value_opts[] = {
     "machine", "cpu", "smp", "kernel", "initrd", "append", "dtb", "serial", "on-core-crash",
     "cpu-wait-attach", NULL,
 };
+/* The guest debugger's (docs/debugging.md). */
+static const char *const cli_gdb_opts[] = {"gdb", "gdb-cpu", NULL};
 static const char *const cli_flag_opts[] = {
     "nographic", "no-reboot", "version", "help", "help-all", NULL,
 };
@@ -67,8 +72,9 @@ static char **cli_normalise(int argc, char **argv)
         const char *name = a + (a[1] == '-' ? 2 : 1);
         const char *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
-        bool is_short = len == 1 && strchr("MmdDSh", name[0]);
-        bool takes_value = cli_in(cli_value_opts, name, len) || (len == 1 && strchr("MmdD", *name));
+        bool is_short = len == 1 && strchr("MmdDShs", name[0]);
+        bool takes_value = cli_in(cli_value_opts, name, len) || cli_in(cli_gdb_opts, name, len) ||
+                           (len == 1 && strchr("MmdD", *name));
         char problem[256] = "";
         if (!takes_value && !is_short && !cli_in(cli_flag_opts, name, len))
             snprintf(problem, sizeof(problem), "unknown option '%s' (try --help)", a);
@@ -111,6 +117,11 @@ static void cli_parse(int argc, char **argv, struct cli *c)
          "when a vCPU process dies: halt (default) or poweroff", "POLICY"},
         {"cpu-wait-attach", 0, 0, G_OPTION_ARG_STRING, &c->wait_attach,
          "vCPU N's process waits for a debugger (docs/debugging.md)", "N"},
+        {"gdb", 0, 0, G_OPTION_ARG_STRING, &c->gdb,
+         "all-stop GDB stub for the machine on tcp::PORT or tcp:HOST:PORT", "DEV"},
+        {"s", 's', 0, G_OPTION_ARG_NONE, &c->gdb_default, "-gdb tcp::1234", NULL},
+        {"gdb-cpu", 0, 0, G_OPTION_ARG_STRING, &c->gdb_cpu,
+         "vCPU N's own GDB stub (the others run on) on tcp::PORT or tcp:HOST:PORT", "N,DEV"},
         {"version", 0, 0, G_OPTION_ARG_NONE, &c->version, "print the version and exit", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
@@ -387,8 +398,47 @@ static int cli_wait_attach(const char *s, unsigned ncpus)
     return (int)n;
 }
 
+/* -gdb tcp::PORT, -s, -gdb-cpu N,tcp::PORT (tcp:HOST:PORT: a host other than loopback).
+ * PORT 0 takes a free port, which percore prints. The host and port strings go into cfg
+ * (g_free'd by cli_gdb_free). */
+static void cli_gdb(const struct cli *c, struct machine_config *cfg)
+{
+    char *host = NULL, *port = NULL;
+    const char *dev = c->gdb ? c->gdb : c->gdb_default ? "tcp::1234" : NULL;
+    if (dev && c->gdb_cpu)
+        cli_fail("-gdb and -gdb-cpu: one stub at a time (all-stop or one vCPU's)");
+    if (dev) {
+        if (!gdb_parse_tcp(dev, &host, &port))
+            cli_fail("-gdb: unsupported device '%s' (tcp::PORT or tcp:HOST:PORT)", dev);
+        cfg->gdb_cpu = -1;
+    } else if (c->gdb_cpu) {
+        char *end;
+        long n = strtol(c->gdb_cpu, &end, 10);
+        if (end == c->gdb_cpu || *end != ',' || !gdb_parse_tcp(end + 1, &host, &port))
+            cli_fail("-gdb-cpu: '%s' is not N,tcp::PORT or N,tcp:HOST:PORT", c->gdb_cpu);
+        if (n < 0 || n >= (long)cfg->ncpus) {
+            g_free(host);
+            g_free(port);
+            cli_fail("-gdb-cpu: vCPU %ld does not exist (-smp %u)", n, cfg->ncpus);
+        }
+        cfg->gdb_cpu = (int)n;
+    } else {
+        return;
+    }
+    cfg->gdb_host = host;
+    cfg->gdb_port = port;
+}
+
+static void cli_gdb_free(struct machine_config *cfg)
+{
+    g_free((char *)cfg->gdb_host);
+    g_free((char *)cfg->gdb_port);
+}
+
 static void cli_free(struct cli *c)
 {
+    g_free(c->gdb);
+    g_free(c->gdb_cpu);
     g_free(c->wait_attach);
     gchar *strs[] = {c->machine, c->cpu, c->smp,    c->mem,   c->kernel,  c->initrd,
                      c->append,  c->dtb, c->serial, c->debug, c->logfile, c->on_crash};
@@ -452,9 +502,11 @@ int main(int argc, char **argv)
     cfg.start_stopped = c.start_stopped;
     cfg.no_reboot = c.no_reboot;
     cfg.log_file = c.logfile;
+    cli_gdb(&c, &cfg);
     char *cpu_binary = cli_cpu_binary();
     cfg.cpu_binary = cpu_binary;
     int status = coordinator_run(&cfg);
+    cli_gdb_free(&cfg);
     boot_image_free(boot);
     g_free(cpu_binary);
     cli_free(&c);

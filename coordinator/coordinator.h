@@ -72,6 +72,13 @@ struct machine_config {
     uint32_t log_items;
     const char *log_file;
     const char *cpu_binary; /* the core-proc executable */
+    /* The guest debugger (docs/debugging.md): its address (NULL host: loopback; NULL
+     * port: none), and the vCPU that has its own stub (-gdb-cpu), or -1 for the
+     * all-stop stub of the whole machine in the coordinator (-gdb, -s). */
+    const char *gdb_host, *gdb_port;
+    int gdb_cpu;
+    /* -control unix:PATH: the control socket's path, or NULL */
+    const char *control_path;
 };
 
 /* Runs a machine until it stops. Returns percore's exit status: 0 after a clean

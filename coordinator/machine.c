@@ -156,6 +156,7 @@ static bool machine_on_vcpu_msg(struct machine *m, unsigned src, const union msg
     case MSG_MMIO_READ: machine_on_mmio_read(m, src, (const void *)s); return true;
     case MSG_MMIO_WRITE: machine_on_mmio_write(m, src, (const void *)s); return true;
     case MSG_SYSTEM_EVENT: machine_on_system_event(m, src, (const void *)s); return true;
+    case MSG_DEBUG_STOP: machine_gdb_on_stop(m, src, (const void *)s); return true;
     case MSG_CPU_STARTED:
         m->cpu[src].started = true;
         log_item(LOG_SUP, "vCPU %u: process %d is up", src,
@@ -470,6 +471,7 @@ static int machine_setup_loop(struct machine *m)
 static void machine_teardown(struct machine *m)
 {
     vcpu_release(m);
+    machine_gdb_close(m);
     serial_stop_input(&m->serial);
     machine_world_free(m);
     struct event *evs[] = {m->ev_doorbell,   m->ev_sigint, m->ev_sigterm,     m->ev_sighup,
@@ -515,6 +517,8 @@ static int machine_start(struct machine *m)
         err = machine_setup_loop(m);
     if (!err)
         err = machine_setup_board(m);
+    if (!err && m->cfg->gdb_port && m->cfg->gdb_cpu < 0) /* -gdb: the all-stop stub */
+        err = machine_gdb_open(m);
     if (err)
         return err;
     machine_reset_cpus(m, true);

@@ -79,6 +79,10 @@ static char **vcpu_argv(struct machine *m, unsigned index)
         else
             g_ptr_array_add(a, g_strdup_printf("--log-file=%s", m->cfg->log_file));
     }
+    if (m->cfg->gdb_port && m->cfg->gdb_cpu == (int)index) /* -gdb-cpu: its own stub */
+        g_ptr_array_add(a, g_strdup_printf("--gdb=%s:%s",
+                                           m->cfg->gdb_host ? m->cfg->gdb_host : "",
+                                           m->cfg->gdb_port));
     if (m->cfg->wait_attach_cpu == (int)index)
         g_ptr_array_add(a, g_strdup("--wait-attach"));
     g_ptr_array_add(a, NULL);

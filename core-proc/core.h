@@ -38,6 +38,7 @@ struct core {
     uint32_t maint_pending; /* vCPUs whose acknowledgement a DSB awaits */
     uint32_t maint_wait[CTRL_MAX_CPUS]; /* the maint_seq each must acknowledge */
     struct arm_cpu_stats stats_base;    /* the counters earlier processes left */
+    struct core_gdb *gdb;               /* -gdb-cpu: this vCPU's own GDB stub (gdbstub.c) */
 };
 
 /* loop.c: exit requests -> messages -> execute -> wait. Returns the exit status. */
@@ -47,6 +48,23 @@ void core_drain(struct core *c);
 /* Waits for a doorbell, an exit request or the coordinator's death (then exits). */
 void core_wait(struct core *c);
 void core_wait_io(struct core *c);
+
+/* What a parked vCPU still does (the exit-request word, messages); true when the process
+ * must end. The gdbstub's wait serves the same. */
+bool core_serve_parked(void *arg);
+
+/* gdbstub.c: the guest debugger (docs/debugging.md). core_gdb_open starts this vCPU's
+ * own stub on host:port (-gdb-cpu); core_gdb_turn serves its socket when the watcher saw
+ * input (a connection, Ctrl-C), holding the vCPU for GDB as long as GDB says;
+ * core_gdb_request takes EXIT_REQ_DEBUG (the all-stop stub's set from the control
+ * region); core_gdb_debug_exit reports an ARM_EXIT_DEBUG (to the local GDB, or to the
+ * coordinator); core_gdb_waiting: a report to the coordinator is not let go yet (run no
+ * guest code). */
+int core_gdb_open(struct core *c, const char *host, const char *port);
+void core_gdb_turn(struct core *c);
+void core_gdb_request(struct core *c);
+void core_gdb_debug_exit(struct core *c);
+bool core_gdb_waiting(struct core *c);
 
 /* board.c: the GIC, the generic timer and events, from inside the vCPU process. */
 int core_board_init(struct core *c);

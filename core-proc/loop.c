@@ -116,6 +116,8 @@ static bool core_take_exit_requests(struct core *c)
         core_take_crash_request(c);
     if (req & EXIT_REQ_MAINT)
         core_maint_take(c);
+    if (req & EXIT_REQ_DEBUG)
+        core_gdb_request(c);
     if (req & EXIT_REQ_POWER)
         core_power_on(c);
     else if (req & EXIT_REQ_TIMER)
@@ -163,12 +165,13 @@ static bool core_execute(struct core *c)
     case ARM_EXIT_WFI: atomic_store(&c->cpu->run_state, CPU_WFI); return false;
     case ARM_EXIT_WFE: atomic_store(&c->cpu->run_state, CPU_WFE); return false;
     case ARM_EXIT_HALTED: atomic_store(&c->cpu->run_state, CPU_STOPPED); return false;
+    case ARM_EXIT_DEBUG: core_gdb_debug_exit(c); return true;
     default: return true;
     }
 }
 
 /* What a parked vCPU still does (shm/stw.h): the exit-request word, its messages. */
-static bool core_serve_parked(void *arg)
+bool core_serve_parked(void *arg)
 {
     struct core *c = arg;
     if (core_take_exit_requests(c))
@@ -223,6 +226,13 @@ int core_run(struct core *c)
             core_park(c);
             if (c->quit)
                 break;
+            continue;
+        }
+        core_gdb_turn(c); /* GDB's input: may hold the vCPU until GDB resumes it */
+        if (c->quit)
+            break;
+        if (core_gdb_waiting(c)) { /* a debug stop the coordinator has not let go */
+            core_wait(c);
             continue;
         }
         if (core_execute(c))

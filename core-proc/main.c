@@ -15,6 +15,7 @@ struct core_args {
     gint index, ram_fd, ctrl_fd;
     gchar *doorbells, *log_items, *log_file;
     gboolean wait_attach;
+    gchar *gdb; /* HOST:PORT of this vCPU's own GDB stub (-gdb-cpu) */
 };
 
 static bool core_parse_args(int argc, char **argv, struct core_args *a)
@@ -28,6 +29,7 @@ static bool core_parse_args(int argc, char **argv, struct core_args *a)
         {"log-items", 0, 0, G_OPTION_ARG_STRING, &a->log_items, "-d mask", "MASK"},
         {"log-file", 0, 0, G_OPTION_ARG_FILENAME, &a->log_file, "log file", "FILE"},
         {"wait-attach", 0, 0, G_OPTION_ARG_NONE, &a->wait_attach, "wait for a debugger", NULL},
+        {"gdb", 0, 0, G_OPTION_ARG_STRING, &a->gdb, "GDB stub address", "HOST:PORT"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     if (!util_parse_options(argc, argv, "- one vCPU of a percore machine", entries))
@@ -110,11 +112,19 @@ int main(int argc, char **argv)
         return 1;
     }
     mbox_init(&c.mbox, c.ctrl, c.index, fds);
+    if (a.gdb) { /* HOST:PORT, HOST possibly empty (loopback) */
+        char *colon = strrchr(a.gdb, ':');
+        if (colon)
+            *colon = 0;
+        if (!colon || core_gdb_open(&c, a.gdb, colon + 1) < 0)
+            log_notice("vCPU %u runs without its GDB stub", c.index);
+    }
     int status = core_run(&c);
     shm_region_unmap(&c.ram);
     shm_region_unmap(&c.ctrl_rgn);
     g_free(a.doorbells);
     g_free(a.log_items);
     g_free(a.log_file);
+    g_free(a.gdb);
     return status;
 }

@@ -82,6 +82,17 @@ struct msg_code_inval {
     uint32_t pad;
 };
 
+/* The all-stop gdbstub (docs/debugging.md): a vCPU stopped at a breakpoint, watchpoint
+ * or step (target-arm's struct arm_debug_stop) and waits until the coordinator lets this
+ * report go (struct gdb_cpu_area, util/gdb.h). */
+struct msg_debug_stop {
+    struct msg_hdr hdr;
+    uint32_t index;
+    uint32_t report; /* the vCPU's count of reports, this one included */
+    uint32_t cause, type, addr;
+    uint32_t pc;
+};
+
 /* Stress-test payload: words derived from seq, and a checksum over them,
  * so a torn, stale or duplicated slot is detected. */
 struct msg_test {
@@ -102,7 +113,8 @@ struct msg_test {
     X(MSG_MMIO_WRITE, msg_mmio_write, "posted device write: address, value, size")                 \
     X(MSG_MMIO_DATA, msg_mmio_data, "device read reply: value, token, ok (owner -> vCPU)")         \
     X(MSG_SYSTEM_EVENT, msg_system_event, "PSCI SYSTEM_OFF / SYSTEM_RESET (vCPU -> coord)")        \
-    X(MSG_CODE_INVAL, msg_code_inval, "drop translations of a RAM page (vCPU -> vCPU)")
+    X(MSG_CODE_INVAL, msg_code_inval, "drop translations of a RAM page (vCPU -> vCPU)")        \
+    X(MSG_DEBUG_STOP, msg_debug_stop, "stopped for the all-stop gdbstub (vCPU -> coord)")
 
 enum msg_type {
     MSG_NONE = 0,

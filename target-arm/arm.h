@@ -73,6 +73,7 @@ enum arm_exit_reason {
     ARM_EXIT_WFE,     /* the vCPU executed WFE with its event register clear */
     ARM_EXIT_HALTED,  /* the vCPU cannot go on (reason logged) until reset */
     ARM_EXIT_BUDGET,  /* ran the requested number of blocks */
+    ARM_EXIT_DEBUG,   /* a breakpoint, watchpoint or step stopped it (arm_cpu_debug_stop) */
 };
 
 struct arm_cpu *arm_cpu_new(const struct arm_cpu_env *env);
@@ -112,6 +113,79 @@ void arm_disas(uintptr_t *handle, uint32_t pc, const uint8_t *code, unsigned n_i
                void (*line)(void *arg, const char *text), void *arg);
 void arm_disas_close(uintptr_t *handle);
 const char *arm_mode_name(uint32_t mode);
+
+/* The guest debugger (target-arm/debug.c; docs/debugging.md). A set of breakpoints
+ * (pcs, checked before each instruction), watchpoints (data address ranges, checked by
+ * every access once it is done) and a single-step request. While a set is not empty the
+ * CPU runs one-instruction blocks (cached apart from the normal ones) and stops with
+ * ARM_EXIT_DEBUG; with an empty set the normal blocks run untouched. Point types are the
+ * GDB remote protocol's Z types. The set is plain data, so that it can live in the
+ * control region too (the all-stop stub hands it to every vCPU there). */
+#define ARM_DEBUG_MAX_BREAK 64u
+#define ARM_DEBUG_MAX_WATCH 16u
+enum arm_point_type {
+    ARM_POINT_SW = 0,     /* software breakpoint (Z0), kept as a pc check, not a BKPT */
+    ARM_POINT_HW = 1,     /* hardware breakpoint (Z1): the same mechanism */
+    ARM_POINT_WRITE = 2,  /* write watchpoint (Z2) */
+    ARM_POINT_READ = 3,   /* read watchpoint (Z3) */
+    ARM_POINT_ACCESS = 4, /* access watchpoint (Z4) */
+};
+struct arm_point {
+    uint32_t type, addr, len;
+};
+struct arm_debug_set {
+    uint32_t n_break, n_watch;
+    uint32_t step; /* non-zero: stop after the next instruction */
+    uint32_t pad;
+    struct arm_point brk[ARM_DEBUG_MAX_BREAK];
+    struct arm_point watch[ARM_DEBUG_MAX_WATCH];
+};
+/* Adds or removes a point: false when the set is full, the type or length is not one
+ * this CPU takes, or (removal) there is no such point. */
+bool arm_debug_add(struct arm_debug_set *s, unsigned type, uint32_t addr, uint32_t len);
+bool arm_debug_remove(struct arm_debug_set *s, unsigned type, uint32_t addr, uint32_t len);
+/* Makes s the CPU's set (copied); between blocks only. */
+void arm_cpu_set_debug(struct arm_cpu *cpu, const struct arm_debug_set *s);
+/* Why the CPU last stopped with ARM_EXIT_DEBUG. A step request is spent by its stop. */
+enum arm_debug_cause { ARM_DEBUG_NONE, ARM_DEBUG_BREAK, ARM_DEBUG_WATCH, ARM_DEBUG_STEP };
+struct arm_debug_stop {
+    uint32_t cause; /* enum arm_debug_cause */
+    uint32_t type;  /* the point's type (BREAK, WATCH) */
+    uint32_t addr;  /* the pc (BREAK), the data address in the watched range (WATCH) */
+};
+struct arm_debug_stop arm_cpu_debug_stop(const struct arm_cpu *cpu);
+/* The debugger's view of memory: len bytes at va as the guest sees them with the
+ * registers r, privileged, through a page-table walk that takes no fault and fills no
+ * TLB; RAM only (a device is not touched). Returns the bytes done: it stops at the first
+ * one that is unmapped or not RAM. A write calls written(opaque, ram_page) for each RAM
+ * page it changed, so that translations of it go. */
+struct arm_debug_mem {
+    uint8_t *ram;
+    uint64_t ram_base, ram_size;
+    void (*written)(void *opaque, uint32_t ram_page);
+    void *opaque;
+};
+size_t arm_debug_access(const struct arm_regs *r, const struct arm_debug_mem *m, uint32_t va,
+                        uint8_t *buf, size_t len, bool write);
+/* The same for this CPU (its registers and RAM; a write drops the page's translations
+ * here and in every other vCPU holding them). */
+size_t arm_cpu_debug_access(struct arm_cpu *cpu, uint32_t va, uint8_t *buf, size_t len,
+                            bool write);
+
+/* A debugger's write of the CPSR: a valid mode change switches the banked registers as
+ * an exception would; an invalid mode field leaves the mode as it was. */
+void arm_debug_write_cpsr(struct arm_regs *r, uint32_t value);
+
+/* VMSAv7 short-descriptor translation (mmu.c) of va with the registers r, walking tables
+ * in ram (ram_size bytes at guest-physical ram_base). 0, or the fault's FSR value. */
+struct mmu_result {
+    uint32_t pa;
+    bool read, write, exec;
+    uint8_t domain;
+    bool section;
+};
+int mmu_walk(const struct arm_regs *r, const uint8_t *ram, uint64_t ram_base, uint64_t ram_size,
+             uint32_t va, bool user, struct mmu_result *out);
 
 /* Interrupt lines into the CPU. */
 #define ARM_LINE_IRQ 1u

@@ -131,37 +131,58 @@ static bool arm_cpu_interrupt(struct arm_cpu *cpu)
     return true;
 }
 
+/* The checks of every block boundary, inlined into the run loop (arm_cpu_boundary is
+ * the same for debug.c's loop). */
+static inline __attribute__((always_inline)) int arm_cpu_boundary_inline(struct arm_cpu *cpu,
+                                                                         bool irqs, bool *drop)
+{
+    if (cpu->env.exit_request && atomic_load_explicit(cpu->env.exit_request, memory_order_relaxed))
+        return ARM_EXIT_REQUEST;
+    if (cpu->wfi) {
+        cpu->wfi = false;
+        return cpu->wfe ? ARM_EXIT_WFE : ARM_EXIT_WFI;
+    }
+    if (irqs && cpu->env.irq_line && arm_cpu_interrupt(cpu))
+        *drop = true;
+    if (cpu->halted || !arm_cpu_runnable(cpu))
+        return ARM_EXIT_HALTED;
+    /* Full flushes happen only here, between blocks, where no block is running and
+     * nothing points at one but the caller's, which it drops. */
+    if (cpu->flush_pending || cpu->n_tbs >= TB_FLUSH_LIMIT) {
+        tb_flush_all(cpu);
+        *drop = true;
+    }
+    if (!(cpu->regs->cpsr & CPSR_T) && (cpu->regs->r[15] & 3)) {
+        /* Only a boot entry with bit 1 set gets here (every write to the pc
+         * aligns it): an ARM-state pc is word aligned, and percore makes it so. */
+        cpu->regs->r[15] &= ~3u;
+        *drop = true;
+    }
+    return -1;
+}
+
+int arm_cpu_boundary(struct arm_cpu *cpu, bool irqs, bool *drop)
+{
+    return arm_cpu_boundary_inline(cpu, irqs, drop);
+}
+
 enum arm_exit_reason arm_cpu_run(struct arm_cpu *cpu, uint64_t max_blocks)
 {
+    /* The debugger's set changes only between runs: one test per run, none per block. */
+    if (__builtin_expect(cpu->debug_on, 0))
+        return debug_run(cpu, max_blocks);
     struct tb *tb = NULL, *from = NULL;
     uint64_t start = cpu->stats.blocks;
     for (;;) {
         uint64_t n = cpu->stats.blocks - start; /* chained blocks count too */
-        if (cpu->env.exit_request &&
-            atomic_load_explicit(cpu->env.exit_request, memory_order_relaxed))
-            return ARM_EXIT_REQUEST;
-        if (cpu->wfi) {
-            cpu->wfi = false;
-            return cpu->wfe ? ARM_EXIT_WFE : ARM_EXIT_WFI;
-        }
-        if (cpu->env.irq_line && arm_cpu_interrupt(cpu))
+        bool drop = false;
+        int why = arm_cpu_boundary_inline(cpu, true, &drop);
+        if (why >= 0)
+            return (enum arm_exit_reason)why;
+        if (drop)
             tb = from = NULL;
-        if (cpu->halted || !arm_cpu_runnable(cpu))
-            return ARM_EXIT_HALTED;
         if (max_blocks && n >= max_blocks)
             return ARM_EXIT_BUDGET;
-        /* Full flushes happen only here, between blocks, where no block is running
-         * and nothing points at one but tb and from, which are dropped. */
-        if (cpu->flush_pending || cpu->n_tbs >= TB_FLUSH_LIMIT) {
-            tb_flush_all(cpu);
-            tb = from = NULL;
-        }
-        if (!(cpu->regs->cpsr & CPSR_T) && (cpu->regs->r[15] & 3)) {
-            /* Only a boot entry with bit 1 set gets here (every write to the pc
-             * aligns it): an ARM-state pc is word aligned, and percore makes it so. */
-            cpu->regs->r[15] &= ~3u;
-            tb = NULL;
-        }
         if (!tb) {
             tb = tb_lookup(cpu, cpu->regs->r[15], arm_tb_flags(cpu->regs));
             if (!tb) { /* a prefetch abort was taken: go on at its vector */

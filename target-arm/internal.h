@@ -112,6 +112,7 @@ struct tb {
 #define TBF_MODE_MASK 0x1fu
 #define TBF_THUMB     (1u << 5)
 #define TBF_BE        (1u << 6)
+#define TBF_ONE       (1u << 7) /* a one-instruction block, for the debugger (debug.c) */
 
 /* ---- softmmu TLB ---- */
 #define PAGE_BITS 12
@@ -124,7 +125,8 @@ enum {
     TLB_INVALID = 1 << 0,
     TLB_IO = 1 << 1,    /* a device: every access goes to its owner */
     TLB_CODE = 1 << 2,  /* translated code lives here: writes invalidate it */
-    TLB_WATCH = 1 << 3, /* watched page (exclusive monitor, watchpoints: later) */
+    TLB_WATCH = 1 << 3, /* watched page (exclusive monitor) */
+    TLB_DEBUG = 1 << 4, /* a debugger's watchpoint covers part of the page (debug.c) */
 };
 enum { MMU_IDX_PRIV, MMU_IDX_USER, MMU_IDX_COUNT };
 
@@ -162,9 +164,24 @@ struct arm_cpu {
     struct arm_cpu_stats stats;
     struct ctrl_excl *excl; /* the global monitor (env's, or a private one it owns) */
     bool excl_owned;
+    /* The guest debugger (debug.c): debug_on while its set is not empty (arm_cpu_run then
+     * runs debug_run), debug_watch while it has watchpoints (slow-path accesses are
+     * checked); the first watchpoint an instruction hit, and why the CPU last stopped. */
+    bool debug_on, debug_watch, watch_hit;
+    struct arm_debug_set debug;
+    struct arm_debug_stop debug_stop;
 };
 
 /* ---- interfaces between the files ---- */
+/* cpu.c: what every block boundary checks (exit request, WFI, interrupts when irqs,
+ * halt, code flushes, pc alignment). An exit reason, or -1 to run on; *drop when the pc
+ * or the code changed (the caller forgets the block it was going to run or chain). */
+int arm_cpu_boundary(struct arm_cpu *cpu, bool irqs, bool *drop);
+/* debug.c: the run loop while the debugger's set is not empty; the TLB flag of a page a
+ * watchpoint covers; the check of a slow-path access that is done. */
+enum arm_exit_reason debug_run(struct arm_cpu *cpu, uint64_t max_blocks);
+void debug_tlb_mark(const struct arm_cpu *cpu, uint32_t page, struct tlb_entry *e);
+void debug_watch_check(struct arm_cpu *cpu, uint32_t va, unsigned bytes, bool write);
 /* translate.c */
 struct tb *arm_translate(struct arm_cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t flags);
 uint32_t arm_tb_flags(const struct arm_regs *r);
@@ -185,12 +202,6 @@ enum mem_access { MEM_READ, MEM_WRITE, MEM_EXEC };
 /* The physical address of va for this access, or false after raising its fault. */
 bool mem_translate(struct arm_cpu *cpu, uint32_t va, int idx, enum mem_access acc, uint32_t *pa);
 /* mmu.c: VMSAv7 short-descriptor translation. 0, or the fault's FSR value. */
-struct mmu_result {
-    uint32_t pa;
-    bool read, write, exec;
-    uint8_t domain;
-    bool section;
-};
 bool mmu_enabled(const struct arm_regs *r);
 int mmu_translate(struct arm_cpu *cpu, uint32_t va, bool user, struct mmu_result *out);
 uint32_t mmu_permission_fsr(const struct mmu_result *m);

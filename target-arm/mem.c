@@ -54,6 +54,8 @@ static struct tlb_entry *tlb_fill(struct arm_cpu *cpu, uint32_t va, int idx)
         e->addr_write = m.write ? page | TLB_IO : TLB_INVALID;
         e->addr_code = TLB_INVALID; /* no code runs from devices: prefetch abort */
     }
+    if (cpu->debug_watch)
+        debug_tlb_mark(cpu, page, e);
     return e;
 }
 
@@ -189,8 +191,11 @@ bool mem_load(struct arm_cpu *cpu, uint32_t va, unsigned flags, uint32_t *value)
         }
         default: memcpy(&v, p, 4); break;
         }
-    } else if (!mem_load_slow(cpu, va, flags, &v)) {
-        return false;
+    } else {
+        if (!mem_load_slow(cpu, va, flags, &v))
+            return false;
+        if (cpu->debug_watch) /* watched pages come this way (TLB_DEBUG) */
+            debug_watch_check(cpu, va, bytes, false);
     }
     if (flags & MEMF_BE)
         v = mem_bswap(v, sz);
@@ -248,7 +253,11 @@ bool mem_store(struct arm_cpu *cpu, uint32_t va, unsigned flags, uint32_t value)
         }
         return true;
     }
-    return mem_store_slow(cpu, va, flags, value);
+    if (!mem_store_slow(cpu, va, flags, value))
+        return false;
+    if (cpu->debug_watch)
+        debug_watch_check(cpu, va, bytes, true);
+    return true;
 }
 
 uint8_t *mem_atomic_ptr(struct arm_cpu *cpu, uint32_t pa, unsigned bytes)

@@ -29,12 +29,18 @@ bool mmu_enabled(const struct arm_regs *r)
     return r->cp15.sctlr & SCTLR_M;
 }
 
+/* Where the tables are read from: guest RAM. */
+struct mmu_ram {
+    const uint8_t *ram;
+    uint64_t base, size;
+};
+
 /* A translation-table word (walks are little-endian here: SCTLR.EE is not modelled). */
-static bool mmu_read_desc(const struct arm_cpu *cpu, uint32_t pa, uint32_t *desc)
+static bool mmu_read_desc(const struct mmu_ram *m, uint32_t pa, uint32_t *desc)
 {
-    if (!arm_ram_holds(cpu, pa, 4))
+    if (pa < m->base || pa - m->base + 4 > m->size)
         return false;
-    memcpy(desc, cpu->env.ram + (pa - cpu->env.ram_base), 4);
+    memcpy(desc, m->ram + (pa - m->base), 4);
     return true;
 }
 
@@ -75,7 +81,15 @@ static bool mmu_l1_addr(const struct arm_regs *r, uint32_t va, uint32_t *addr)
 
 int mmu_translate(struct arm_cpu *cpu, uint32_t va, bool user, struct mmu_result *out)
 {
-    const struct arm_regs *r = cpu->regs;
+    return mmu_walk(cpu->regs, cpu->env.ram, cpu->env.ram_base, cpu->env.ram_size, va, user, out);
+}
+
+/* A pure function of the registers and RAM: the coordinator's debugger walks with a held
+ * vCPU's registers (docs/debugging.md). */
+int mmu_walk(const struct arm_regs *r, const uint8_t *ram, uint64_t ram_base, uint64_t ram_size,
+             uint32_t va, bool user, struct mmu_result *out)
+{
+    const struct mmu_ram tables = {ram, ram_base, ram_size};
     if (!mmu_enabled(r)) {
         *out = (struct mmu_result){.pa = va, .read = true, .write = true, .exec = true};
         return 0;
@@ -84,7 +98,7 @@ int mmu_translate(struct arm_cpu *cpu, uint32_t va, bool user, struct mmu_result
     bool xn, pxn, section;
     if (!mmu_l1_addr(r, va, &l1a))
         return mmu_fsr(FS_TRANSLATION_SECTION, 0);
-    if (!mmu_read_desc(cpu, l1a, &l1))
+    if (!mmu_read_desc(&tables, l1a, &l1))
         return mmu_fsr(FS_WALK_EXTERNAL_L1, 0);
     switch (l1 & 3) {
     case 0: return mmu_fsr(FS_TRANSLATION_SECTION, 0);
@@ -92,7 +106,7 @@ int mmu_translate(struct arm_cpu *cpu, uint32_t va, bool user, struct mmu_result
         uint32_t l2;
         domain = (l1 >> 5) & 15;
         pxn = l1 & (1u << 2);
-        if (!mmu_read_desc(cpu, (l1 & 0xfffffc00u) | (((va >> 12) & 0xff) << 2), &l2))
+        if (!mmu_read_desc(&tables, (l1 & 0xfffffc00u) | (((va >> 12) & 0xff) << 2), &l2))
             return mmu_fsr(FS_WALK_EXTERNAL_L2, domain);
         if (!(l2 & 3))
             return mmu_fsr(FS_TRANSLATION_PAGE, domain);

@@ -271,6 +271,8 @@ struct tb *arm_translate(struct arm_cpu *cpu, uint32_t pc, uint32_t phys_pc, uin
      * process of this vCPU twice (docs/operations.md, crash recovery). */
     bool step = cpu->env.translate_begin && cpu->env.translate_begin(cpu->env.opaque, pc, phys_pc);
     unsigned max_insns = step ? 1 : TB_MAX_INSNS;
+    if (flags & TBF_ONE) /* the debugger's blocks: a pc check before each instruction */
+        max_insns = 1;
     unsigned n = 0;
     bool prev_stored = false;
     s.pc = pc;

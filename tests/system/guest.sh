@@ -27,7 +27,7 @@
 # NAME.expected or a NAME-N.expected.
 
 # Runs percore makes (RUN names, as smp-4), separated by spaces (the others are skipped).
-PERCORE_GUESTS="hello align selfmod bigendian exceptions arith rtc echo devirq smp-1 smp-2 smp-4 smp-8 ipi-4 timer-2 gic-2 cpuoff-2 reset-2 wfi-2 spinlock-4 llsc-4 llsc-8 llscaba-4 xmodify-2 hammer-4 mmu xtlb-2 restart-4"
+PERCORE_GUESTS="hello align selfmod bigendian exceptions arith rtc echo devirq smp-1 smp-2 smp-4 smp-8 ipi-4 timer-2 gic-2 cpuoff-2 reset-2 wfi-2 spinlock-4 llsc-4 llsc-8 llscaba-4 xmodify-2 hammer-4 mmu xtlb-2 restart-4 gdbwork-2"
 
 BUILD=${1:-build}
 . "$(dirname "$0")/lib.sh"
