@@ -33,7 +33,7 @@ TEST_SRCS := $(wildcard tests/unit/test_*.c)
 BENCH_SRCS := $(wildcard bench/*.c)
 
 LIB := $(BUILD)/libpercore.a
-PROGS := $(BUILD)/percore $(BUILD)/percore-cpu
+PROGS := $(BUILD)/percore $(BUILD)/percore-cpu $(BUILD)/percorectl
 TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
@@ -60,11 +60,24 @@ $(call obj,$(wildcard target-arm/*.c)): CFLAGS += -I$(GEN)
 $(call obj,target-arm/interp.c): CFLAGS += -fno-gcse -fno-crossjumping
 $(call obj,$(wildcard target-arm/*.c)): $(GEN)/a32-decode.h $(GEN)/a32-decode.inc
 
+# The control socket's messages (coordinator/control.proto), for percore and percorectl.
+CONTROL_PB := $(call obj,$(GEN)/control.pb-c.c)
+CONTROL_USERS := $(call obj,coordinator/control.c coordinator/control_cmd.c cmd/percorectl.c)
+$(GEN)/control.pb-c.c $(GEN)/control.pb-c.h &: coordinator/control.proto
+	@mkdir -p $(GEN)
+	protoc-c --c_out=$(GEN) --proto_path=coordinator coordinator/control.proto
+$(CONTROL_USERS): $(GEN)/control.pb-c.h
+$(CONTROL_USERS) $(CONTROL_PB): CFLAGS += -I$(GEN) $(shell pkg-config --cflags libprotobuf-c)
+$(BUILD)/percore $(BUILD)/percorectl: LDLIBS += $(shell pkg-config --libs libprotobuf-c)
+
 $(LIB): $(call obj,$(LIB_SRCS))
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
-$(BUILD)/percore: $(call obj,$(COORD_SRCS)) $(LIB)
+$(BUILD)/percore: $(call obj,$(COORD_SRCS)) $(CONTROL_PB) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/percorectl: $(call obj,cmd/percorectl.c) $(CONTROL_PB) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/percore-cpu: $(call obj,$(CPU_SRCS)) $(LIB)
@@ -76,6 +89,9 @@ $(BUILD)/tests/test_isa_%: LDLIBS += $(shell pkg-config --libs unicorn)
 # Unit tests of coordinator pieces link those objects too.
 $(BUILD)/tests/test_boot: $(call obj,coordinator/boot.c)
 $(BUILD)/tests/test_fdt: $(call obj,coordinator/fdt.c coordinator/boot.c)
+# world.o comes after the library on the link line: the library again after it.
+$(BUILD)/tests/test_world: $(call obj,coordinator/world.c)
+$(BUILD)/tests/test_world: LDLIBS := $(LIB) $(LDLIBS)
 
 $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(LIB)
 	@mkdir -p $(dir $@)

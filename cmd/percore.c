@@ -19,7 +19,7 @@
 
 struct cli {
     gchar *machine, *cpu, *smp, *mem, *kernel, *initrd, *append, *dtb, *serial;
-    gchar *debug, *logfile, *on_crash;
+    gchar *debug, *logfile, *on_crash, *control;
     gboolean nographic, start_stopped, no_reboot, version;
     gchar *gdb, *gdb_cpu; /* -gdb DEV, -gdb-cpu N,DEV (and -s) */
     gboolean gdb_default;
@@ -29,7 +29,7 @@ struct cli {
 /* Options that take a value, by long name (short ones: M m d D). */
 static const char *const cli_value_opts[] = {
     "machine", "cpu", "smp", "kernel", "initrd", "append", "dtb", "serial", "on-core-crash",
-    "cpu-wait-attach", NULL,
+    "cpu-wait-attach", "control", NULL,
 };
 /* The guest debugger's (docs/debugging.md). */
 static const char *const cli_gdb_opts[] = {"gdb", "gdb-cpu", NULL};
@@ -122,6 +122,8 @@ static void cli_parse(int argc, char **argv, struct cli *c)
         {"s", 's', 0, G_OPTION_ARG_NONE, &c->gdb_default, "-gdb tcp::1234", NULL},
         {"gdb-cpu", 0, 0, G_OPTION_ARG_STRING, &c->gdb_cpu,
          "vCPU N's own GDB stub (the others run on) on tcp::PORT or tcp:HOST:PORT", "N,DEV"},
+        {"control", 0, 0, G_OPTION_ARG_FILENAME, &c->control,
+         "control socket for percorectl (docs/operations.md)", "unix:PATH"},
         {"version", 0, 0, G_OPTION_ARG_NONE, &c->version, "print the version and exit", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
@@ -273,6 +275,16 @@ static void cli_serial(struct machine_config *cfg, const char *s)
         cfg->serial_path = s + 5;
     } else
         cli_fail("-serial: unsupported backend '%s' (stdio, mon:stdio, none or unix:PATH)", s);
+}
+
+/* -control unix:PATH: the socket is made by the coordinator (coordinator/control.c). */
+static const char *cli_control(const char *s)
+{
+    if (!s)
+        return NULL;
+    if (!g_str_has_prefix(s, "unix:") || !s[5])
+        cli_fail("-control: unsupported address '%s' (unix:PATH)", s);
+    return s + 5;
 }
 
 static uint32_t cli_debug(const char *s)
@@ -440,8 +452,8 @@ static void cli_free(struct cli *c)
     g_free(c->gdb);
     g_free(c->gdb_cpu);
     g_free(c->wait_attach);
-    gchar *strs[] = {c->machine, c->cpu, c->smp,    c->mem,   c->kernel,  c->initrd,
-                     c->append,  c->dtb, c->serial, c->debug, c->logfile, c->on_crash};
+    gchar *strs[] = {c->machine, c->cpu,    c->smp,   c->mem,     c->kernel,   c->initrd, c->append,
+                     c->dtb,     c->serial, c->debug, c->logfile, c->on_crash, c->control};
     for (unsigned i = 0; i < G_N_ELEMENTS(strs); i++)
         g_free(strs[i]);
 }
@@ -477,6 +489,7 @@ int main(int argc, char **argv)
     cfg.wait_attach_cpu = cli_wait_attach(c.wait_attach, cfg.ncpus);
     cfg.nographic = c.nographic;
     cli_serial(&cfg, c.serial);
+    cfg.control_path = cli_control(c.control);
     cli_check_file("-kernel", c.kernel);
     cli_check_file("-initrd", c.initrd);
     cli_check_file("-dtb", c.dtb);

@@ -94,6 +94,8 @@ struct machine {
     uint32_t stw_gen, stw_mask;
     unsigned stw_polls;
     void (*stw_then)(struct machine *m, uint32_t stuck);
+    uint32_t user_held;      /* vCPUs the control socket holds (machine_hold_cpus) */
+    struct control *control; /* the control socket (control.h), NULL without -control */
     struct vcpu_proc cpu[CTRL_MAX_CPUS];
     GPtrArray *crash_reports; /* strings, oldest first (recovery.c) */
     struct hw_bus bus; /* the coordinator's devices */
@@ -139,6 +141,8 @@ void vcpu_release(struct machine *m);
 void machine_stop(struct machine *m, int exit_status);
 /* Called when a vCPU process has been reaped: a reset goes on once none is left. */
 void machine_vcpu_gone(struct machine *m);
+/* A system reset, as the guest's PSCI SYSTEM_RESET (with -no-reboot: a stop, status 0). */
+void machine_system_reset(struct machine *m);
 /* Sends without blocking the loop: a full ring queues the message until the
  * consumer frees a slot. 0 or -EPIPE (receiver dead), -EINVAL. */
 int machine_send(struct machine *m, unsigned dst, struct msg_hdr *msg);
@@ -146,6 +150,11 @@ int machine_send(struct machine *m, unsigned dst, struct msg_hdr *msg);
  * boundary, or the deadline passed with those of stuck still running (each is named). */
 void machine_stop_world(struct machine *m, void (*then)(struct machine *m, uint32_t stuck));
 void machine_start_world(struct machine *m);
+/* The control socket's holds, kept apart from the world's: neither releases the other's.
+ * machine_hold_unacked: the vCPUs of mask, alive, that have not parked yet. */
+void machine_hold_cpus(struct machine *m, uint32_t mask);
+uint32_t machine_hold_unacked(struct machine *m, uint32_t mask);
+void machine_release_cpus(struct machine *m, uint32_t mask);
 int machine_world_init(struct machine *m);
 void machine_world_free(struct machine *m);
 

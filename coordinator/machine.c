@@ -6,6 +6,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "coordinator/control.h"
 #include "coordinator/coord.h"
 #include "target-arm/arm.h"
 #include "util/util.h"
@@ -125,8 +126,6 @@ static void machine_on_mmio_write(struct machine *m, unsigned src, const struct 
     machine_sync_irqs(m);
 }
 
-static void machine_reset_begin(struct machine *m);
-
 /* PSCI SYSTEM_OFF and SYSTEM_RESET, as qemu-system-arm does them: off ends percore with
  * status 0; reset restarts the machine, or ends it with 0 under -no-reboot. */
 static void machine_on_system_event(struct machine *m, unsigned src,
@@ -140,10 +139,7 @@ static void machine_on_system_event(struct machine *m, unsigned src,
     case SYSTEM_EVENT_RESET:
         log_item(LOG_SUP, "vCPU %u: system reset (PC=0x%08x)%s", src, e->pc,
                  m->cfg->no_reboot ? ": -no-reboot, stopping" : "");
-        if (m->cfg->no_reboot)
-            machine_stop(m, 0);
-        else
-            machine_reset_begin(m);
+        machine_system_reset(m);
         break;
     default: log_notice("vCPU %u sent an unknown system event %u: ignored", src, e->event);
     }
@@ -280,6 +276,7 @@ static void machine_reset_cpus(struct machine *m, bool power_on)
     gic_reset(machine_gic(m), m->cfg->ncpus);
     /* No process runs: the monitor's marks and watched pages start afresh. */
     memset(&m->ctrl->excl, 0, sizeof(m->ctrl->excl));
+    m->stw_mask = 0; /* the world stopped for the reset is gone with its processes */
     for (unsigned i = 0; i < m->cfg->ncpus; i++) {
         struct ctrl_cpu *c = &m->ctrl->cpu[i];
         atomic_store(&c->exit_request, 0);
@@ -294,7 +291,9 @@ static void machine_reset_cpus(struct machine *m, bool power_on)
         atomic_store(&c->power, i ? CPU_POWER_OFF : CPU_POWER_ON);
         atomic_store(&c->event, 0);
         /* Nothing of the last processes' coherence protocols survives them. */
-        atomic_store(&c->hold, 0);
+        /* ...but a vCPU the control socket holds stays held, as qemu's stop survives a
+         * system_reset: its new process parks before it runs. */
+        atomic_store(&c->hold, m->user_held & (1u << i) ? m->stw_gen : 0);
         atomic_store(&c->held, 0);
         atomic_store(&c->inside, 0);
         atomic_store(&c->maint_req, 0);
@@ -392,6 +391,14 @@ static void machine_reset_begin(struct machine *m)
     machine_stop_world(m, machine_reset_stopped);
 }
 
+void machine_system_reset(struct machine *m)
+{
+    if (m->cfg->no_reboot)
+        machine_stop(m, 0);
+    else
+        machine_reset_begin(m);
+}
+
 void machine_vcpu_gone(struct machine *m)
 {
     if (m->stopping && m->live == 0)
@@ -471,6 +478,7 @@ static int machine_setup_loop(struct machine *m)
 static void machine_teardown(struct machine *m)
 {
     vcpu_release(m);
+    control_close(m); /* removes the socket file on every way out */
     machine_gdb_close(m);
     serial_stop_input(&m->serial);
     machine_world_free(m);
@@ -517,6 +525,8 @@ static int machine_start(struct machine *m)
         err = machine_setup_loop(m);
     if (!err)
         err = machine_setup_board(m);
+    if (!err)
+        err = control_open(m);
     if (!err && m->cfg->gdb_port && m->cfg->gdb_cpu < 0) /* -gdb: the all-stop stub */
         err = machine_gdb_open(m);
     if (err)

@@ -39,22 +39,52 @@ static void machine_stw_poll(evutil_socket_t fd, short what, void *arg)
         then(m, left);
 }
 
-void machine_stop_world(struct machine *m, void (*then)(struct machine *m, uint32_t stuck))
+/* One generation for every hold: a new request re-asks every vCPU that is held or
+ * being held (the world's and the control socket's) for it, so whoever polls waits for
+ * the current generation and a parked vCPU just acknowledges again. */
+static void machine_request_holds(struct machine *m)
 {
     m->stw_gen = m->stw_gen + 1 ? m->stw_gen + 1 : 1;
+    stw_request(m->ctrl, m->doorbell, m->stw_mask | m->user_held, m->stw_gen);
+}
+
+void machine_stop_world(struct machine *m, void (*then)(struct machine *m, uint32_t stuck))
+{
     m->stw_mask = machine_live_mask(m);
     m->stw_polls = 0;
     m->stw_then = then;
+    machine_request_holds(m);
     log_item(LOG_SUP, "stopping the world (generation %u)", m->stw_gen);
-    stw_request(m->ctrl, m->doorbell, m->stw_mask, m->stw_gen);
     machine_stw_poll(-1, 0, m);
 }
 
+/* Those the control socket holds stay held. */
 void machine_start_world(struct machine *m)
 {
     evtimer_del(m->ev_stw);
-    stw_release(m->ctrl, m->doorbell, m->stw_mask);
+    stw_release(m->ctrl, m->doorbell, m->stw_mask & ~m->user_held);
+    m->stw_mask = 0;
     log_item(LOG_SUP, "world released (generation %u)", m->stw_gen);
+}
+
+void machine_hold_cpus(struct machine *m, uint32_t mask)
+{
+    m->user_held |= mask;
+    machine_request_holds(m);
+    log_item(LOG_SUP, "holding vCPUs 0x%x (generation %u)", m->user_held, m->stw_gen);
+}
+
+uint32_t machine_hold_unacked(struct machine *m, uint32_t mask)
+{
+    return stw_unacked(m->ctrl, mask, m->stw_gen);
+}
+
+/* Those the world's own stop holds stay held until machine_start_world. */
+void machine_release_cpus(struct machine *m, uint32_t mask)
+{
+    m->user_held &= ~mask;
+    stw_release(m->ctrl, m->doorbell, mask & ~m->stw_mask);
+    log_item(LOG_SUP, "released vCPUs 0x%x", mask);
 }
 
 int machine_world_init(struct machine *m)

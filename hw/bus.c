@@ -43,18 +43,39 @@ static bool hw_bus_size_ok(unsigned size)
     return size == 1 || size == 2 || size == 4 || size == 8;
 }
 
-const struct hw_region *hw_bus_find(const struct hw_bus *bus, uint64_t addr, unsigned size)
+/* The index of the window holding the whole access, or -1. */
+static int hw_bus_index(const struct hw_bus *bus, uint64_t addr, unsigned size)
 {
     if (size == 0 || addr + (size - 1) < addr)
-        return NULL; /* empty, or wraps past 2^64 */
+        return -1; /* empty, or wraps past 2^64 */
     for (unsigned i = 0; i < bus->n; i++) {
         const struct hw_region *r = &bus->region[i];
         /* The whole access inside the window: an access that straddles its end is
          * nobody's (written so that nothing overflows). */
         if (addr >= r->base && addr - r->base <= r->size - size && size <= r->size)
-            return r;
+            return (int)i;
     }
-    return NULL;
+    return -1;
+}
+
+const struct hw_region *hw_bus_find(const struct hw_bus *bus, uint64_t addr, unsigned size)
+{
+    int i = hw_bus_index(bus, addr, size);
+    return i < 0 ? NULL : &bus->region[i];
+}
+
+/* The window a guest access of a valid size goes to (counted), or NULL. */
+static struct hw_region *hw_bus_access(struct hw_bus *bus, uint64_t addr, unsigned size, bool write)
+{
+    int i = hw_bus_size_ok(size) ? hw_bus_index(bus, addr, size) : -1;
+    if (i < 0)
+        return NULL;
+    struct hw_region *r = &bus->region[i];
+    if (write)
+        r->writes++;
+    else
+        r->reads++;
+    return r;
 }
 
 /* The bytes of an access: a device may answer with a whole register, the bus keeps
@@ -74,7 +95,7 @@ static unsigned hw_bus_piece(const struct hw_region *r, unsigned size)
 bool hw_bus_read(struct hw_bus *bus, uint64_t addr, unsigned size, uint64_t *value)
 {
     *value = 0;
-    const struct hw_region *r = hw_bus_size_ok(size) ? hw_bus_find(bus, addr, size) : NULL;
+    const struct hw_region *r = hw_bus_access(bus, addr, size, false);
     if (!r || !r->ops->read)
         return false;
     unsigned piece = hw_bus_piece(r, size);
@@ -91,7 +112,7 @@ bool hw_bus_read(struct hw_bus *bus, uint64_t addr, unsigned size, uint64_t *val
 
 bool hw_bus_write(struct hw_bus *bus, uint64_t addr, unsigned size, uint64_t value)
 {
-    const struct hw_region *r = hw_bus_size_ok(size) ? hw_bus_find(bus, addr, size) : NULL;
+    const struct hw_region *r = hw_bus_access(bus, addr, size, true);
     if (!r || !r->ops->write)
         return false;
     unsigned piece = hw_bus_piece(r, size);

@@ -35,6 +35,9 @@ struct hw_region {
     void *opaque;
     unsigned irq;   /* the interrupt controller input its output drives (0: none) */
     bool irq_level; /* that output as last passed on */
+    /* Accesses that reached the window (refused ones too), for the control socket's
+     * statistics; a reset keeps them. */
+    uint64_t reads, writes;
 };
 
 struct hw_bus {
