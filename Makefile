@@ -80,6 +80,8 @@ $(BUILD)/percore: $(call obj,$(COORD_SRCS)) $(CONTROL_PB) $(LIB)
 $(BUILD)/percorectl: $(call obj,cmd/percorectl.c) $(CONTROL_PB) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# -rdynamic: a crashing vCPU process's backtrace (core-proc/crash.c) names its functions.
+$(BUILD)/percore-cpu: LDFLAGS += -rdynamic
 $(BUILD)/percore-cpu: $(call obj,$(CPU_SRCS)) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -114,7 +114,8 @@ static void cli_parse(int argc, char **argv, struct cli *c)
         {"D", 'D', 0, G_OPTION_ARG_FILENAME, &c->logfile, "log to FILE (FILE.cpuN per vCPU)",
          "FILE"},
         {"on-core-crash", 0, 0, G_OPTION_ARG_FILENAME, &c->on_crash,
-         "when a vCPU process dies: halt (default) or poweroff", "POLICY"},
+         "when a vCPU process dies: halt (default), poweroff or restart[,limit=K][,window=S]",
+         "POLICY"},
         {"cpu-wait-attach", 0, 0, G_OPTION_ARG_STRING, &c->wait_attach,
          "vCPU N's process waits for a debugger (docs/debugging.md)", "N"},
         {"gdb", 0, 0, G_OPTION_ARG_STRING, &c->gdb,
@@ -396,20 +397,6 @@ static int cli_dumpdtb(const struct boot_image *img, const char *path)
     return 0;
 }
 
-/* --cpu-wait-attach N: -1 without it. */
-static int cli_wait_attach(const char *s, unsigned ncpus)
-{
-    if (!s)
-        return -1;
-    char *end;
-    long n = strtol(s, &end, 10);
-    if (end == s || *end)
-        cli_fail("--cpu-wait-attach: '%s' is not a vCPU number", s);
-    if (n < 0 || n >= (long)ncpus)
-        cli_fail("--cpu-wait-attach: vCPU %ld does not exist (-smp %u)", n, ncpus);
-    return (int)n;
-}
-
 /* -gdb tcp::PORT, -s, -gdb-cpu N,tcp::PORT (tcp:HOST:PORT: a host other than loopback).
  * PORT 0 takes a free port, which percore prints. The host and port strings go into cfg
  * (g_free'd by cli_gdb_free). */
@@ -439,6 +426,20 @@ static void cli_gdb(const struct cli *c, struct machine_config *cfg)
     }
     cfg->gdb_host = host;
     cfg->gdb_port = port;
+}
+
+/* --cpu-wait-attach N: -1 without it. */
+static int cli_wait_attach(const char *s, unsigned ncpus)
+{
+    if (!s)
+        return -1;
+    char *end;
+    long n = strtol(s, &end, 10);
+    if (end == s || *end)
+        cli_fail("--cpu-wait-attach: '%s' is not a vCPU number", s);
+    if (n < 0 || n >= (long)ncpus)
+        cli_fail("--cpu-wait-attach: vCPU %ld does not exist (-smp %u)", n, ncpus);
+    return (int)n;
 }
 
 static void cli_gdb_free(struct machine_config *cfg)

@@ -334,9 +334,10 @@ static void ctl_cmd_crash(int argc, char **argv)
         {"translate", PERCORE__CONTROL__CRASH_KIND__CRASH_TRANSLATE},
         {"translate-sticky", PERCORE__CONTROL__CRASH_KIND__CRASH_TRANSLATE_STICKY},
         {"exec-sticky", PERCORE__CONTROL__CRASH_KIND__CRASH_EXEC_STICKY},
+        {"none", PERCORE__CONTROL__CRASH_KIND__CRASH_NONE},
     };
     if (argc != 2 && argc != 3)
-        ctl_die(EXIT_USAGE, "usage: crash CPU [exec|translate|translate-sticky|exec-sticky]");
+        ctl_die(EXIT_USAGE, "usage: crash CPU [exec|translate|translate-sticky|exec-sticky|none]");
     const char *name = argc == 3 ? argv[2] : "exec";
     Request rq = PERCORE__CONTROL__REQUEST__INIT;
     rq.command = PERCORE__CONTROL__COMMAND__CRASH;
@@ -348,11 +349,14 @@ static void ctl_cmd_crash(int argc, char **argv)
     if (i == G_N_ELEMENTS(kinds))
         ctl_die(EXIT_USAGE,
                 "crash: unknown kind '%s' (exec, translate, translate-sticky, "
-                "exec-sticky)",
+                "exec-sticky, none)",
                 name);
     rq.crash_kind = kinds[i].kind;
     ctl_done(ctl_call(&rq));
-    printf("vCPU %u: %s crash armed\n", rq.cpu, name);
+    if (rq.crash_kind == PERCORE__CONTROL__CRASH_KIND__CRASH_NONE)
+        printf("vCPU %u: crash injection disarmed\n", rq.cpu);
+    else
+        printf("vCPU %u: %s crash armed\n", rq.cpu, name);
 }
 
 static void ctl_cmd_crashes(void)
@@ -461,7 +465,7 @@ static const char ctl_usage[] =
     "  x ADDR LEN             hexdump guest RAM\n"
     "  w ADDR HEXBYTES        write guest RAM (e.g. w 0x40100000 deadbeef)\n"
     "  crash CPU [KIND]       inject a crash: exec (default), translate, translate-sticky,\n"
-    "                         exec-sticky\n"
+    "                         exec-sticky; none disarms\n"
     "  restart CPU            replace a vCPU's process\n"
     "  crashes                the crash reports so far\n"
     "  stats                  counters per vCPU and accesses per device\n"

@@ -317,6 +317,7 @@ static void ctl_cmd_crash(struct ctl_conn *k, const Request *rq)
         kind = INJECT_TRANSLATE_STICKY;
         break;
     case PERCORE__CONTROL__CRASH_KIND__CRASH_EXEC_STICKY: kind = INJECT_EXEC_STICKY; break;
+    case PERCORE__CONTROL__CRASH_KIND__CRASH_NONE: kind = INJECT_NONE; break;
     default: ctl_reply_error(k, "unknown crash kind %d", (int)rq->crash_kind); return;
     }
     ctl_reply_errno(k, vcpu_inject_crash(ctl_machine(k), i, kind), i);

@@ -100,15 +100,13 @@ struct machine {
     GPtrArray *crash_reports; /* strings, oldest first (recovery.c) */
     struct hw_bus bus; /* the coordinator's devices */
     struct serial serial;
+    struct machine_gdb *gdb; /* the all-stop GDB stub (gdb.c), or NULL */
     unsigned live;
     bool stopping;
-    struct machine_gdb *gdb; /* the all-stop GDB stub (gdb.c), or NULL */
     bool resetting; /* a guest reset waits for every vCPU process to exit */
     int exit_status;
 };
 
-/* vcpu.c: process life cycle and supervision. */
-int vcpu_spawn(struct machine *m, unsigned index);
 /* gdb.c: the all-stop GDB stub (-gdb, -s; docs/debugging.md). machine_gdb_open listens
  * (0, or -errno after a line saying why); machine_gdb_on_stop takes a vCPU's
  * MSG_DEBUG_STOP. */
@@ -118,6 +116,8 @@ int machine_gdb_open(struct machine *m);
 void machine_gdb_close(struct machine *m);
 void machine_gdb_on_stop(struct machine *m, unsigned src, const struct msg_debug_stop *s);
 
+/* vcpu.c: process life cycle and supervision. */
+int vcpu_spawn(struct machine *m, unsigned index);
 void vcpu_kill_all(struct machine *m);
 /* Crash recovery (docs/operations.md). vcpu_restart ends vCPU index's process (if it
  * lives) and starts a new one that takes the architectural state from the control

@@ -80,8 +80,12 @@ static void recovery_report_backtrace(GString *r, const struct cpu_crash *k,
     g_string_append_printf(r, "  host backtrace (addr2line -f -e %s OFFSET):\n",
                            m->cfg->cpu_binary);
     for (unsigned i = 0; i < k->n_bt && i < CPU_CRASH_BT; i++)
-        g_string_append_printf(r, "    #%-2u +0x%llx\n", i,
-                               (unsigned long long)(k->bt[i] - k->exe_base));
+        if (k->bt[i] >= k->exe_base && k->bt[i] < k->exe_end)
+            g_string_append_printf(r, "    #%-2u +0x%llx\n", i,
+                                   (unsigned long long)(k->bt[i] - k->exe_base));
+        else
+            g_string_append_printf(r, "    #%-2u 0x%llx (a shared library)\n", i,
+                                   (unsigned long long)k->bt[i]);
 }
 
 static void recovery_keep_report(struct machine *m, GString *r)

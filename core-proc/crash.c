@@ -13,7 +13,7 @@
 #include "core-proc/core.h"
 #include "util/util.h"
 
-extern char __executable_start; /* the linker's: where percore-cpu is loaded */
+extern char __executable_start, etext; /* the linker's: percore-cpu's text */
 
 static void crash_write(const char *s)
 {
@@ -61,6 +61,7 @@ int core_crash_init(struct core *c)
     static const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP};
     struct cpu_crash *k = &c->cpu->crash;
     k->exe_base = (uintptr_t)&__executable_start;
+    k->exe_end = (uintptr_t)&etext;
     void *prime[1];
     backtrace(prime, 1); /* loads the unwinder now, not inside the handler */
     /* Its own stack, so that a stack overflow is reported too. */

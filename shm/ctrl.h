@@ -206,7 +206,9 @@ struct cpu_crash {
     /* The guest block the crash happened in: the one being translated or the last one
      * run (block_insns 0: not known yet, the translation had not finished). */
     uint32_t block_pc, block_phys, block_insns;
-    char spare[92];
+    uint32_t spare1;
+    uint64_t exe_end; /* the end of percore-cpu's text: bt[] beyond it are libraries' */
+    char spare[80];
 };
 _Static_assert(sizeof(struct cpu_crash) == 384, "crash block size");
 
