@@ -354,9 +354,11 @@ static int machine_setup_board(struct machine *m)
     return serial_start_input(&m->serial, m, m->base, uart);
 }
 
+/* The boot vCPU last: every other vCPU is then alive when it runs, so a PSCI CPU_ON
+ * at once finds its target's process there (no INTERNAL_FAILURE, as on qemu). */
 static int machine_spawn_all(struct machine *m)
 {
-    for (unsigned i = 0; i < m->cfg->ncpus; i++) {
+    for (unsigned i = m->cfg->ncpus; i-- > 0;) {
         int err = vcpu_spawn(m, i);
         if (err) {
             log_notice("cannot start vCPU %u process '%s': %s", i, m->cfg->cpu_binary,

@@ -148,7 +148,7 @@ check "status: exit 0, machine running, 2 vCPUs, 64 MiB" \
     grep -q "^machine running: 2 vCPUs, 64 MiB RAM at 0x40000000, up " "$TMP/status"
 pids="$(field 0 4) $(field 1 4)"
 check "status: the vCPUs' pids are the coordinator's children ($pids)" \
-    [ "$pids" = "$(children $M | tr '\n' ' ' | sed 's/ $//')" ]
+    [ "$(printf '%s\n' $pids | sort -n | tr '\n' ' ')" = "$(children $M | tr '\n' ' ')" ]
 check "status: alive, PSCI on, no restarts, not held" \
     [ "$(field 0 5)$(field 1 5) $(field 0 3)$(field 1 3) $(field 0 8)$(field 1 8) $(field 1 9)" = \
       "yesyes onon 00 -" ]
