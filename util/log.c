@@ -78,7 +78,7 @@ bool log_enabled(uint32_t item)
 static void log_vline(FILE *out, const char *fmt, va_list ap)
 {
     /* One write per line, so that lines from several processes do not interleave. */
-    char buf[1024];
+    char buf[8192]; /* a crash report is one message of several lines */
     int n = snprintf(buf, sizeof(buf), "%s: ", log_state.tag);
     int m = vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
     size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);

@@ -96,6 +96,7 @@ check "a translator crash injected into each vCPU is reported as one, state exac
     [ "$(reports "$TMP/translate.log" 'the block had not run, the state is exact')" -eq 4 ]
 check "  with the block disassembled" grep -q '^    0x[0-9a-f]*:  [0-9a-f]\{8\}  [a-z]' "$TMP/translate.log"
 check "  and a host backtrace" grep -q '^  host backtrace (addr2line' "$TMP/translate.log"
+check "  whole, to its frames" grep -q '^    #3 ' "$TMP/translate.log"
 "$CTL" -c "$SOCK" crashes >"$TMP/crashes.out"
 check "  the control socket has the 4 reports" [ "$(grep -c '^--- crash report' "$TMP/crashes.out")" -eq 4 ]
 finish translate
