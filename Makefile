@@ -132,10 +132,11 @@ run: deps
 	$(MAKE) all guests
 	$(BUILD)/percore -M virt -cpu cortex-a15 -m 256 -nographic -kernel $(RUN_KERNEL) $(RUNARGS)
 
-bench: all bench-guests
+bench: all bench-guests $(GUEST_OUT)/gdbwork.elf
 	$(BUILD)/bench/ring
 	sh bench/cpu.sh $(BUILD)
 	sh bench/board.sh $(BUILD)
+	sh bench/gdb.sh $(BUILD)
 
 format:
 	clang-format -i $(wildcard */*.c */*.h tests/unit/*.c)
