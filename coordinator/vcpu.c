@@ -34,11 +34,13 @@ static void vcpu_child(struct machine *m, pid_t parent, char **argv, int errfd)
     sigset_t all;
     sigemptyset(&all);
     sigprocmask(SIG_SETMASK, &all, NULL);
-    /* The terminal's Ctrl-C, Ctrl-\ and hang-up reach the whole process group: they
-     * are the coordinator's to act on, not a vCPU's to die of. */
+    /* The terminal's Ctrl-C, Ctrl-\ and hang-up, and a SIGTERM sent to the whole process
+     * group (timeout(1), a service manager), reach every process: they are the
+     * coordinator's to act on, not a vCPU's to die of (SIGKILL still kills one). */
     signal(SIGINT, SIG_IGN);
     signal(SIGQUIT, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
     /* Nothing but what the vCPU needs crosses the exec. */
     close_range(3, ~0u, CLOSE_RANGE_CLOEXEC);
     int null = open("/dev/null", O_RDONLY);

@@ -86,6 +86,16 @@ check "and no vCPU is reported as crashed" sh -c "! grep -q 'killed by signal' '
 check "every vCPU exited by itself (asked to), none died of the SIGINT" \
     [ "$(grep -c 'vCPU [0-3]: process [0-9]* exited$' "$TMP/pgrp.log")" -eq 4 ]
 
+# The same for SIGTERM to the whole group (what timeout(1) sends).
+setsid "$PERCORE" -smp 4 -m 64 -d sup >"$TMP/pgrp-term.log" 2>&1 </dev/null &
+M=$!
+PIDS="$PIDS $M"
+wait_until has_children $M 4
+kill -TERM -"$M"
+reap $M
+check "SIGTERM to the process group stops the machine with status 0 (got $STATUS)" [ "$STATUS" -eq 0 ]
+check "and no vCPU is reported as crashed" sh -c "! grep -q 'killed by signal' '$TMP/pgrp-term.log'"
+
 # A closed stderr (percore ... 2>&1 | head) is not a reason to die and leak objects.
 "$PERCORE" -smp 1 -m 16 -D "$TMP/pipe-marker.log" 2>&1 </dev/null | true &
 wait_until pgrep -f "pipe-marker.log" >/dev/null
