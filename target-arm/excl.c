@@ -193,7 +193,11 @@ uint32_t helper_strex(struct arm_cpu *cpu, uint32_t addr, uint32_t lo, uint32_t 
     r->excl_open = 0;
     if (!pass)
         return 1;
-    uint32_t pa = addr;                  /* flat */
+    /* The monitor is on physical addresses, as LDREX's was: with the MMU on, the
+     * virtual address is not RAM's and the STREX would bypass the monitor. */
+    uint32_t pa;
+    if (!mem_translate(cpu, addr, arm_mmu_idx(r), MEM_WRITE, &pa))
+        return 0;
     if (!arm_ram_holds(cpu, pa, size)) { /* a device: the store as a plain one */
         if (!mem_store(cpu, addr, excl_memf(imm), lo) ||
             (dual && !mem_store(cpu, addr + 4, excl_memf(imm), hi)))
@@ -208,6 +212,8 @@ uint32_t helper_strex(struct arm_cpu *cpu, uint32_t addr, uint32_t lo, uint32_t 
     memcpy(mem_atomic_ptr(cpu, pa, size), bytes, size);
     excl_release(w, r->excl_seq);
     code_page_written(cpu, excl_ram_page(cpu, pa));
+    if (cpu->debug_watch) /* as mem_store reports a watched store */
+        debug_watch_check(cpu, addr, size, true);
     return 0;
 }
 

@@ -690,6 +690,67 @@ static void test_exclusive_watch_shootdown(void)
     t_pair_free(a, b, excl);
 }
 
+/* With the MMU on, the monitor works on physical addresses for STREX as for LDREX
+ * (A3.4): A reaches DATA through an alias section at VA 0x80000000, B stores the same
+ * value through the identity map, and A's STREX must fail. (It succeeded when STREX
+ * took the virtual address for a physical one: outside RAM, a plain store. Linux's
+ * linear map is such an alias; its atomics lost updates with -smp 4.) A STREX through
+ * a read-only mapping takes a permission fault. */
+#define ALIAS_VA 0x80000000u
+#define TTB      (RAM_BASE + 0x40000u) /* 16 KiB aligned */
+static void t_mmu_alias(struct t *t)
+{
+    uint32_t sect_rw = RAM_BASE | 3u << 10 | 2u;            /* AP = 011 */
+    uint32_t sect_ro = RAM_BASE | 1u << 15 | 1u << 10 | 2u; /* AP = 101 */
+    uint8_t *ttb = t->ram + (TTB - RAM_BASE);
+    memcpy(ttb + 4 * (RAM_BASE >> 20), &sect_rw, 4); /* code, vectors */
+    memcpy(ttb + 4 * (ALIAS_VA >> 20), &sect_rw, 4);
+    memcpy(ttb + 4 * ((ALIAS_VA >> 20) + 1), &sect_ro, 4); /* VA 0x80100000 */
+    t->regs.cp15.ttbr0_lo = TTB;
+    t->regs.cp15.ttbcr = 0;
+    t->regs.cp15.dacr = 1; /* domain 0: client */
+    t->regs.cp15.sctlr |= 1;
+    arm_cpu_flush_tlb(t->cpu);
+}
+
+static void test_exclusive_mmu_alias(void)
+{
+    struct t *a, *b;
+    struct ctrl_excl *excl = t_pair_new(&a, &b);
+    t_mmu_alias(a);
+    t_mmu_alias(b);
+    uint32_t ldrex[] = {0xe1901f9fu}; /* ldrex r1, [r0] */
+    uint32_t strex[] = {0xe1803f92u}; /* strex r3, r2, [r0] */
+    uint32_t store[] = {0xe5802000u}; /* str r2, [r0] */
+    for (unsigned stored = 0; stored < 2; stored++) {
+        uint32_t word = 0x1234;
+        memcpy(a->ram + (DATA - RAM_BASE), &word, 4);
+        a->regs.r[0] = ALIAS_VA + (DATA - RAM_BASE);
+        t_run_warm(a, 0x100, ldrex, 1);
+        g_assert_cmphex(a->regs.r[1], ==, 0x1234);
+        if (stored) {
+            b->regs.r[0] = DATA;
+            b->regs.r[2] = 0x1234;
+            t_run_warm(b, 0x200, store, 1);
+        }
+        a->regs.r[2] = 0x5678;
+        t_run_warm(a, 0x300, strex, 1);
+        g_assert_cmpint(t_vector(a), ==, -1);
+        g_assert_cmpuint(a->regs.r[3], ==, stored);
+        memcpy(&word, a->ram + (DATA - RAM_BASE), 4);
+        g_assert_cmphex(word, ==, stored ? 0x1234 : 0x5678);
+    }
+    /* The same word through the read-only section: LDREX reads, STREX aborts (WnR). */
+    a->regs.r[0] = ALIAS_VA + (1u << 20) + (DATA - RAM_BASE);
+    t_run_warm(a, 0x100, ldrex, 1);
+    g_assert_cmpint(t_vector(a), ==, -1);
+    t_run_warm(a, 0x300, strex, 1);
+    g_assert_cmpint(t_vector(a), ==, 0x10);
+    g_assert_cmphex(a->regs.cp15.dfsr, ==, 1u << 11 | 0x0d); /* write, permission, section */
+    g_assert_cmphex(a->regs.cp15.dfar, ==, a->regs.r[0]);
+    t_pair_free(a, b, excl);
+}
+
 /* CP14 as a Cortex-A15 without an external debugger shows it (cp14.c). */
 static void test_cp14(void)
 {
@@ -729,5 +790,6 @@ int main(int argc, char **argv)
     g_test_add_func("/a32/exclusive-aba", test_exclusive_aba);
     g_test_add_func("/a32/cp14", test_cp14);
     g_test_add_func("/a32/exclusive-watch-shootdown", test_exclusive_watch_shootdown);
+    g_test_add_func("/a32/exclusive-mmu-alias", test_exclusive_mmu_alias);
     return g_test_run();
 }
