@@ -13,25 +13,8 @@
 # line) is reported and the script exits 1. Figures only: there is no verdict on speed.
 # QEMU=... and PERCORE=... override the emulators.
 
-usage() {
-    echo "usage: sh bench/board.sh [-n RUNS] [BUILD]" >&2
-    exit 2
-}
-
-RUNS=3
-while getopts n:h opt; do
-    case $opt in
-    n) RUNS=$OPTARG ;;
-    *) usage ;;
-    esac
-done
-shift $((OPTIND - 1))
-[ $# -le 1 ] || usage
-case $RUNS in '' | *[!0-9]* | 0*) echo "board.sh: -n wants a positive integer" >&2; exit 2 ;; esac
-
-BUILD=${1:-build}
-QEMU=${QEMU:-qemu-system-arm}
-PERCORE=${PERCORE:-$BUILD/percore}
+NAME=board.sh
+. "$(dirname "$0")/args.sh"
 ELFS=$(ls "$BUILD"/bench/latency/*.elf 2>/dev/null)
 [ -n "$ELFS" ] || { echo "board.sh: no $BUILD/bench/latency/*.elf (make BUILD=$BUILD bench-guests)" >&2; exit 1; }
 [ -x "$PERCORE" ] || { echo "board.sh: $PERCORE not found" >&2; exit 1; }

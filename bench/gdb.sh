@@ -14,24 +14,8 @@
 # and each percore stub's ratio to qemu (below 1: percore is faster). Figures only.
 # QEMU=... and PERCORE=... override the emulators.
 
-usage() {
-    echo "usage: sh bench/gdb.sh [-n RUNS] [BUILD]" >&2
-    exit 2
-}
-RUNS=3
-while getopts n:h opt; do
-    case $opt in
-    n) RUNS=$OPTARG ;;
-    *) usage ;;
-    esac
-done
-shift $((OPTIND - 1))
-[ $# -le 1 ] || usage
-case $RUNS in '' | *[!0-9]* | 0*) echo "gdb.sh: -n wants a positive integer" >&2; exit 2 ;; esac
-
-BUILD=${1:-build}
-QEMU=${QEMU:-qemu-system-arm}
-PERCORE=${PERCORE:-$BUILD/percore}
+NAME=gdb.sh
+. "$(dirname "$0")/args.sh"
 GDB=${GDB:-gdb-multiarch}
 ELF=$BUILD/guest/gdbwork.elf
 [ -f "$ELF" ] || { echo "gdb.sh: $ELF not found (make guests)" >&2; exit 1; }

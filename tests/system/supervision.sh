@@ -73,28 +73,21 @@ check "it stops with status 0 (got $STATUS)" [ "$STATUS" -eq 0 ]
 check "the hung vCPU is named in the log" grep -q "vCPU 1 (pid $hung) did not stop in time" "$TMP/hung.log"
 check "the hung vCPU process is gone" wait_until is_gone "$hung"
 check "no shared-memory object is left" no_shm_of $M
-# Ctrl-C on a terminal sends SIGINT to the whole process group: the vCPUs must not
-# die of it; the coordinator stops the machine cleanly.
-setsid "$PERCORE" -smp 4 -m 64 -d sup >"$TMP/pgrp.log" 2>&1 </dev/null &
-M=$!
-PIDS="$PIDS $M"
-wait_until has_children $M 4
-kill -INT -"$M"
-reap $M
-check "SIGINT to the process group stops the machine with status 0 (got $STATUS)" [ "$STATUS" -eq 0 ]
-check "and no vCPU is reported as crashed" sh -c "! grep -q 'killed by signal' '$TMP/pgrp.log'"
-check "every vCPU exited by itself (asked to), none died of the SIGINT" \
-    [ "$(grep -c 'vCPU [0-3]: process [0-9]* exited$' "$TMP/pgrp.log")" -eq 4 ]
-
-# The same for SIGTERM to the whole group (what timeout(1) sends).
-setsid "$PERCORE" -smp 4 -m 64 -d sup >"$TMP/pgrp-term.log" 2>&1 </dev/null &
-M=$!
-PIDS="$PIDS $M"
-wait_until has_children $M 4
-kill -TERM -"$M"
-reap $M
-check "SIGTERM to the process group stops the machine with status 0 (got $STATUS)" [ "$STATUS" -eq 0 ]
-check "and no vCPU is reported as crashed" sh -c "! grep -q 'killed by signal' '$TMP/pgrp-term.log'"
+# Ctrl-C on a terminal sends SIGINT to the whole process group, timeout(1) SIGTERM: the
+# vCPUs must not die of either; the coordinator stops the machine cleanly.
+for sig in INT TERM; do
+    setsid "$PERCORE" -smp 4 -m 64 -d sup >"$TMP/pgrp-$sig.log" 2>&1 </dev/null &
+    M=$!
+    PIDS="$PIDS $M"
+    wait_until has_children $M 4
+    kill -$sig -"$M"
+    reap $M
+    check "SIG$sig to the process group stops the machine with status 0 (got $STATUS)" \
+        [ "$STATUS" -eq 0 ]
+    check "and no vCPU is reported as crashed" sh -c "! grep -q 'killed by signal' '$TMP/pgrp-$sig.log'"
+    check "every vCPU exited by itself (asked to), none died of the SIG$sig" \
+        [ "$(grep -c 'vCPU [0-3]: process [0-9]* exited$' "$TMP/pgrp-$sig.log")" -eq 4 ]
+done
 
 # A closed stderr (percore ... 2>&1 | head) is not a reason to die and leak objects.
 "$PERCORE" -smp 1 -m 16 -D "$TMP/pipe-marker.log" 2>&1 </dev/null | true &
