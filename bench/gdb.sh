@@ -35,17 +35,14 @@ import time
 gdb.execute("target remote 127.0.0.1:" + PORT_TO_BE_SET, to_string=True)
 gdb.execute("break gdbwork_step", to_string=True)
 gdb.execute("continue", to_string=True)  # the first hit: not timed
-n = 100
-t = time.monotonic()
-for i in range(n):
-    gdb.execute("continue", to_string=True)
-print("BREAK_US %.1f" % ((time.monotonic() - t) / n * 1e6))
+def per_op_us(command, n):
+    t = time.monotonic()
+    for i in range(n):
+        gdb.execute(command, to_string=True)
+    return (time.monotonic() - t) / n * 1e6
+print("BREAK_US %.1f" % per_op_us("continue", 100))
 gdb.execute("delete", to_string=True)
-n = 200
-t = time.monotonic()
-for i in range(n):
-    gdb.execute("stepi", to_string=True)
-print("STEP_US %.1f" % ((time.monotonic() - t) / n * 1e6))
+print("STEP_US %.1f" % per_op_us("stepi", 200))
 gdb.execute("detach", to_string=True)
 end
 EOF2

@@ -15,11 +15,6 @@
 /* A translation that crashed the vCPU's processes this often is built in step mode. */
 #define RECOVERY_STEP_AFTER 2u
 
-static void recovery_disas_line(void *arg, const char *text)
-{
-    g_string_append_printf(arg, "    %s\n", text);
-}
-
 static void recovery_report_regs(GString *r, const struct arm_regs *g)
 {
     uint32_t cpsr = arm_regs_cpsr(g);
@@ -36,19 +31,13 @@ static void recovery_report_code(struct machine *m, GString *r, const char *what
                                  uint32_t phys, unsigned n_insns)
 {
     unsigned n = n_insns ? n_insns : 8; /* unknown length: show 8 */
-    uint64_t off = (uint64_t)phys - VIRT_RAM_BASE;
     uint64_t page_left = (0x1000 - (phys & 0xfff)) / 4;
     if (n > page_left)
         n = (unsigned)page_left;
     g_string_append_printf(r, "  %s at 0x%08x (physical 0x%08x)%s:\n", what, pc, phys,
                            n_insns ? "" : ", its first instructions");
-    if (phys < VIRT_RAM_BASE || off + 4ull * n > m->cfg->ram_size) {
+    if (!arm_disas_ram(r, "    ", m->ram.base, VIRT_RAM_BASE, m->cfg->ram_size, pc, phys, n))
         g_string_append(r, "    (not in RAM: not shown)\n");
-        return;
-    }
-    uintptr_t cs = 0;
-    arm_disas(&cs, pc, (const uint8_t *)m->ram.base + off, n, recovery_disas_line, r);
-    arm_disas_close(&cs);
 }
 
 /* The block being translated, the one running when the fatal signal came, or (for a

@@ -61,11 +61,6 @@ void core_wait_attach(struct core *c, bool (*serve)(void *arg))
 
 /* For gdb: "print core_debug_block_text()" — the block the CPU ran last, disassembled
  * from guest RAM. The text lives until the next call. */
-static void core_debug_line(void *arg, const char *text)
-{
-    g_string_append_printf(arg, "%s\n", text);
-}
-
 const char *core_debug_block_text(void)
 {
     static GString *text;
@@ -79,15 +74,10 @@ const char *core_debug_block_text(void)
         g_string_append(text, "(no block has run yet)\n");
         return text->str;
     }
-    uint64_t off = (uint64_t)phys - c->ctrl->hdr.ram_base;
     g_string_append_printf(text, "block at 0x%08x (physical 0x%08x), %u instructions:\n", pc,
                            phys, n);
-    if (phys < c->ctrl->hdr.ram_base || off + 4ull * n > c->ctrl->hdr.ram_size) {
+    if (!arm_disas_ram(text, "", c->ram.base, c->ctrl->hdr.ram_base, c->ctrl->hdr.ram_size, pc,
+                       phys, n))
         g_string_append(text, "(not in RAM)\n");
-        return text->str;
-    }
-    uintptr_t cs = 0;
-    arm_disas(&cs, pc, (const uint8_t *)c->ram.base + off, n, core_debug_line, text);
-    arm_disas_close(&cs);
     return text->str;
 }

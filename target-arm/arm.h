@@ -112,6 +112,13 @@ bool arm_cpu_last_block(const struct arm_cpu *cpu, uint32_t *pc, uint32_t *phys_
 void arm_disas(uintptr_t *handle, uint32_t pc, const uint8_t *code, unsigned n_insns,
                void (*line)(void *arg, const char *text), void *arg);
 void arm_disas_close(uintptr_t *handle);
+/* The same for code in guest RAM (ram holds [ram_base, ram_base + ram_size)): n_insns
+ * words at physical phys, shown at pc, appended to out one line each after indent.
+ * False (nothing appended) when they are not all in RAM. For crash reports and gdb. */
+struct _GString;
+bool arm_disas_ram(struct _GString *out, const char *indent, const uint8_t *ram,
+                   uint64_t ram_base, uint64_t ram_size, uint32_t pc, uint32_t phys,
+                   unsigned n_insns);
 const char *arm_mode_name(uint32_t mode);
 
 /* The guest debugger (target-arm/debug.c; docs/debugging.md). A set of breakpoints

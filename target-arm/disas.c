@@ -2,6 +2,7 @@
  * by capstone), exec (each block run), cpu (registers before each block), int
  * (exceptions taken). The capstone handle hangs off the vCPU, opened on first use. */
 #include <capstone/capstone.h>
+#include <glib.h>
 #include <stdio.h>
 
 #include "target-arm/internal.h"
@@ -47,6 +48,30 @@ void arm_disas_close(uintptr_t *handle)
         cs_close(&h);
         *handle = 0;
     }
+}
+
+struct disas_to_string {
+    GString *out;
+    const char *indent;
+};
+
+static void disas_string_line(void *arg, const char *text)
+{
+    struct disas_to_string *d = arg;
+    g_string_append_printf(d->out, "%s%s\n", d->indent, text);
+}
+
+bool arm_disas_ram(GString *out, const char *indent, const uint8_t *ram, uint64_t ram_base,
+                   uint64_t ram_size, uint32_t pc, uint32_t phys, unsigned n_insns)
+{
+    uint64_t off = (uint64_t)phys - ram_base;
+    if (phys < ram_base || off + 4ull * n_insns > ram_size)
+        return false;
+    struct disas_to_string d = {out, indent};
+    uintptr_t cs = 0;
+    arm_disas(&cs, pc, ram + off, n_insns, disas_string_line, &d);
+    arm_disas_close(&cs);
+    return true;
 }
 
 static void disas_log_line(void *arg, const char *text)
